@@ -1,0 +1,15 @@
+// The wire protocol shared by hub and sidecar: schemas, derived types, validation, error frames,
+// close codes, rate-limit tiers and schema discovery. Pure code, no I/O.
+export * from './schema-kit'
+export * from './error-items'
+export * from './ws-inbound'
+export * from './ws-outbound'
+export * from './ws-errors'
+export * from './http-bodies'
+export * from './http-errors'
+export * from './validator'
+export * from './frame-parser'
+export * from './rate-limit-tiers'
+export * from './schema-discovery'
+export * from './query-params'
+export * from './dashboard-commands'
