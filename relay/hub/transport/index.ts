@@ -1,0 +1,6 @@
+export * from './types'
+export { createTransport, defaultTransportKind, availableTransportKinds, parseTransportKind } from './create-transport'
+export { json, text, html, HttpError, notFound, internalError } from './http-reply'
+export { isJsonContentType } from './http-request'
+export { stderrLogger } from './stderr-logger'
+export { CLOSE_REASONS } from './ws-connection'
