@@ -1,0 +1,30 @@
+// Runs a real sidecar in a child process for the crash tests. Environment:
+//   SIDECAR_CHILD_CONFIG  path of the sidecar config file (required; without it this file does nothing,
+//                         so tap running it on its own is harmless)
+//   SIDECAR_KILL_AT       "<persisted|sent>:<what>[:<status>]" — SIGKILL this process right there
+import { loadSidecarConfig } from '../../relay/sidecar/config'
+import { startSidecar, type Sidecar } from '../../relay/sidecar/sidecar'
+
+const configPath = process.env.SIDECAR_CHILD_CONFIG
+if (configPath) {
+  const killAt = process.env.SIDECAR_KILL_AT ?? ''
+  let sidecar: Sidecar | undefined
+  const maybeDie = (point: string): void => {
+    if (!killAt) return
+    const status = sidecar?.queue.active?.status
+    if (killAt === point || killAt === `${point}:${status}`) {
+      process.stdout.write(`KILLED_AT ${killAt}\n`)
+      process.kill(process.pid, 'SIGKILL')
+    }
+  }
+  sidecar = startSidecar(loadSidecarConfig(configPath), {
+    workspaces: false,
+    wake: { pollIntervalMs: 50 },
+    outboxAckTimeoutMs: 2_000,
+    onQueuePersisted: (what) => maybeDie(`persisted:${what}`),
+  })
+  sidecar.connection.on('sent', (frame) => maybeDie(`sent:${frame.type}`))
+  process.once('SIGTERM', () => {
+    void sidecar?.stop().finally(() => process.exit(0))
+  })
+}
