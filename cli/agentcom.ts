@@ -2,6 +2,7 @@
 // The `agentcom` command. Thin: parses flags with commander, then calls into the folders below.
 import { Command, InvalidArgumentError } from 'commander'
 import { runHub } from './commands/hub'
+import { runConsole } from './commands/console'
 
 export function parsePort(value: string): number {
   const port = Number(value)
@@ -28,6 +29,20 @@ export function buildProgram(): Command {
     .option('--open-registration', 'allow POST /api/onboard/register without an admin token', false)
     .action(async (opts) => {
       await runHub(opts)
+    })
+
+  program
+    .command('console')
+    .description('attach a REPL to the running hub (like iex --remsh): tree(), actors(), state(name), kill(name), ...')
+    .option('--data-dir <dir>', 'the hub\'s data directory (env AGENTCOM_DATA_DIR)', process.env.AGENTCOM_DATA_DIR ?? './data')
+    .option('--socket <path>', 'console socket (default <data-dir>/console.sock)')
+    .option('--token-file <file>', 'admin token file (default admin.token beside the socket)')
+    .option('-e, --eval <expression>', 'evaluate one expression, print the result and exit (1 if it throws)')
+    .option('--history <file>', 'REPL history file (default ~/.agentcom_console_history)')
+    .option('--no-history', 'keep no history file')
+    .action(async (opts) => {
+      process.exitCode = await runConsole(opts)
+      if (opts.eval === undefined) process.exit(process.exitCode)
     })
 
   return program

@@ -66,6 +66,12 @@ export const SidecarConfigSchema = Type.Object(
     ),
     wake_session_timeout_ms: Type.Optional(PositiveMs('a positive integer number of milliseconds')),
     keepalive_interval_ms: Type.Optional(PositiveMs('a positive integer number of milliseconds')),
+    // the Claude executor (sidecar.md §9.3): which program, which permission flags, how long
+    claude_program: Type.Optional(NonEmptyString('a non-empty program name or path, e.g. "claude"')),
+    claude_args: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'an argv array placed before "--", e.g. ["--permission-mode","acceptEdits"]' }),
+    ),
+    claude_timeout_ms: Type.Optional(PositiveMs('a positive integer number of milliseconds')),
   },
   { additionalProperties: false },
 )
@@ -97,6 +103,10 @@ export interface SidecarConfig {
   pr_command: string[]
   wake_session_timeout_ms: number
   keepalive_interval_ms: number
+  /** null = the executor's defaults */
+  claude_program: string | null
+  claude_args: string[] | null
+  claude_timeout_ms: number | null
 }
 
 export const CONFIG_DEFAULTS = {
@@ -206,6 +216,9 @@ function applyDefaults(file: SidecarConfigFile, ctx: ConfigContext): SidecarConf
     pr_command: file.pr_command ?? [...CONFIG_DEFAULTS.pr_command],
     wake_session_timeout_ms: file.wake_session_timeout_ms ?? CONFIG_DEFAULTS.wake_session_timeout_ms,
     keepalive_interval_ms: file.keepalive_interval_ms ?? CONFIG_DEFAULTS.keepalive_interval_ms,
+    claude_program: file.claude_program ?? null,
+    claude_args: file.claude_args ? [...file.claude_args] : null,
+    claude_timeout_ms: file.claude_timeout_ms ?? null,
   }
 }
 

@@ -11,20 +11,21 @@ if (configPath) {
   let sidecar: Sidecar | undefined
   const maybeDie = (point: string): void => {
     if (!killAt) return
-    const status = sidecar?.queue.active?.status
+    const status = sidecar?.parts.queue?.active?.status
     if (killAt === point || killAt === `${point}:${status}`) {
       process.stdout.write(`KILLED_AT ${killAt}\n`)
       process.kill(process.pid, 'SIGKILL')
     }
   }
-  sidecar = startSidecar(loadSidecarConfig(configPath), {
+  const started = startSidecar(loadSidecarConfig(configPath), {
     workspaces: false,
     wake: { pollIntervalMs: 50 },
     outboxAckTimeoutMs: 2_000,
     onQueuePersisted: (what) => maybeDie(`persisted:${what}`),
+    onFrameSent: (frame) => maybeDie(`sent:${frame.type}`),
   })
-  sidecar.connection.on('sent', (frame) => maybeDie(`sent:${frame.type}`))
+  void started.then((s) => (sidecar = s))
   process.once('SIGTERM', () => {
-    void sidecar?.stop().finally(() => process.exit(0))
+    void started.then((s) => s.stop()).finally(() => process.exit(0))
   })
 }

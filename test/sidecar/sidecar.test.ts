@@ -54,7 +54,7 @@ t.test('a wake-path task end to end: worktree, safe wake, commit + push + PR, ta
     { baseDir: root, homeDir: root },
   )
   const log = new MemoryLog()
-  const sidecar = startSidecar(config, {
+  const sidecar = await startSidecar(config, {
     log,
     env: { ...fx.env, WAKE_MODE: 'result', WAKE_EDIT: 'agent-output.txt' },
     wake: { pollIntervalMs: 50 },
@@ -110,7 +110,7 @@ t.test('a task for a repository that cannot be cloned fails cleanly with the rea
     { agent_id: 'gcu-e2e', token: 'tok', hub_url: hub.url, data_dir: join(root, 'data'), results_dir: join(root, 'results') },
     { baseDir: root, homeDir: root },
   )
-  const sidecar = startSidecar(config, { log: new MemoryLog() })
+  const sidecar = await startSidecar(config, { log: new MemoryLog() })
   t.teardown(() => sidecar.stop())
   await until(() => hub.isConnected('gcu-e2e'), 'identified')
   hub.assign('gcu-e2e', 'task-bad', { repo: 'ext::sh%20-c%20touch%20/tmp/pwned' })
