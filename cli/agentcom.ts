@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('--socket <path>', 'console socket (default <data-dir>/console.sock)')
     .option('--token-file <file>', 'admin token file (default admin.token beside the socket)')
     .option('-e, --eval <expression>', 'evaluate one expression, print the result and exit (1 if it throws)')
+    .option('--json', 'with --eval: print the result as JSON')
     .option('--history <file>', 'REPL history file (default ~/.agentcom_console_history)')
     .option('--no-history', 'keep no history file')
     .action(async (opts) => {

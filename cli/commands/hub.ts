@@ -1,8 +1,9 @@
-// `agentcom hub`: placeholder until the hub tree lands — serves /health so the conventions hold.
-import { createServer } from 'node:http'
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
-import { join, resolve } from 'node:path'
+// `agentcom hub`: starts the hub (storage → supervision tree → HTTP + WebSockets) and keeps it
+// running until SIGTERM / SIGINT. Prints where the dashboard is and where the admin token was
+// written (and the token itself, once, on the very first start).
+import { createLogger } from '../../logging'
+import { startHub, type RunningHub } from '../../relay/hub/start-hub'
+import { parseTransportKind } from '../../relay/hub/transport'
 
 export interface HubOptions {
   port: number
@@ -13,22 +14,41 @@ export interface HubOptions {
 }
 
 export async function runHub(opts: HubOptions): Promise<void> {
-  const dataDir = resolve(opts.dataDir)
-  mkdirSync(dataDir, { recursive: true })
-  const tokenFile = join(dataDir, 'admin.token')
-  if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 })
-  const server = createServer((req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ status: 'ok', service: 'agent_com', agents_connected: 0 }))
-      return
-    }
-    res.writeHead(404, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ error: 'not_found' }))
+  const transport = parseTransportKind(opts.transport)
+  const logger = createLogger({ dataDir: opts.dataDir, defaultMeta: { service: 'hub' } })
+  const running = await startHub({
+    port: opts.port,
+    host: opts.host,
+    dataDir: opts.dataDir,
+    transport,
+    openRegistration: opts.openRegistration,
+    logger,
   })
-  await new Promise<void>((ok) => server.listen(opts.port, opts.host, ok))
-  console.log(`agentcom hub: empty supervision tree; listening on http://${opts.host}:${opts.port} (admin token in ${tokenFile})`)
-  const stop = () => server.close(() => process.exit(0))
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  printBanner(running)
+  const stop = (signal: string) => {
+    logger.info('hub stopping', { signal })
+    void running.close()
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+  const outcome = await running.stopped
+  process.exitCode = outcome.fatal ? 1 : 0
+}
+
+function printBanner(running: RunningHub): void {
+  const { host, dataDir } = running.hub.options
+  const base = `http://${host}:${running.port}`
+  const lines = [
+    `agentcom hub listening on ${base} (transport ${running.transport}, data in ${dataDir})`,
+    `  dashboard:   ${base}/dashboard`,
+    `  agents:      ws://${host}:${running.port}/ws`,
+  ]
+  if (running.newAdminToken) {
+    lines.push(`  admin token (shown once): ${running.newAdminToken.token}`)
+    lines.push(`  admin token written to ${running.newAdminToken.file} (mode 0600)`)
+  } else {
+    lines.push(`  admin token: in ${running.adminTokenFile}`)
+  }
+  if (running.storageReport.dataLost) lines.push(`  WARNING: ${running.storageReport.message}`)
+  console.log(lines.join('\n'))
 }

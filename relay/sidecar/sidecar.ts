@@ -17,7 +17,7 @@ import { OllamaExecutor } from './executors/ollama-executor'
 import { ShellExecutor } from './executors/shell-executor'
 import type { OutboundFrame } from './frames'
 import type { GitWorkflowOptions } from './git-workflow'
-import type { LocalQueue } from './local-queue'
+import type { LocalQueue, TaskRecord } from './local-queue'
 import type { HostProbes, ResourceReporter } from './resources'
 import { SidecarParts } from './actors/sidecar-parts'
 import { createSidecarLogger, runtimeLoggerOf, type SidecarLogger } from './sidecar-logger'
@@ -51,8 +51,8 @@ export interface SidecarDeps {
   intensity?: Partial<Intensity>
   /** a restarted executor fails a task that already started this many runs (default 3) */
   maxRunsPerTask?: number
-  /** test probe: called synchronously after each durable write of the local queue */
-  onQueuePersisted?: (what: string) => void
+  /** test probe: called synchronously after each durable write of the local queue, with the active task */
+  onQueuePersisted?: (what: string, active: TaskRecord | null) => void
   onEvent?: (event: RelayEvent) => void
   /** test probe: called for each frame handed to the socket */
   onFrameSent?: (frame: OutboundFrame) => void

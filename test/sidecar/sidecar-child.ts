@@ -9,9 +9,8 @@ const configPath = process.env.SIDECAR_CHILD_CONFIG
 if (configPath) {
   const killAt = process.env.SIDECAR_KILL_AT ?? ''
   let sidecar: Sidecar | undefined
-  const maybeDie = (point: string): void => {
+  const maybeDie = (point: string, status = sidecar?.parts.queue?.active?.status): void => {
     if (!killAt) return
-    const status = sidecar?.parts.queue?.active?.status
     if (killAt === point || killAt === `${point}:${status}`) {
       process.stdout.write(`KILLED_AT ${killAt}\n`)
       process.kill(process.pid, 'SIGKILL')
@@ -21,7 +20,7 @@ if (configPath) {
     workspaces: false,
     wake: { pollIntervalMs: 50 },
     outboxAckTimeoutMs: 2_000,
-    onQueuePersisted: (what) => maybeDie(`persisted:${what}`),
+    onQueuePersisted: (what, active) => maybeDie(`persisted:${what}`, active?.status),
     onFrameSent: (frame) => maybeDie(`sent:${frame.type}`),
   })
   void started.then((s) => (sidecar = s))
