@@ -1,0 +1,5 @@
+export { ConfigActor, type ConfigArgs } from './actor'
+export { CONFIG_DEFAULTS, CONFIG_TABLE, CONFIG_TOPIC, defaultFor, type ConfigValue } from './config-defaults'
+export { readConfig, readPositiveInteger } from './config-reader'
+export { mergeAlertThresholds, type AlertThresholdsUpdate } from './alert-thresholds'
+export type { ConfigCall, ConfigChangedEvent, ConfigSetReply } from './messages'
