@@ -1,0 +1,61 @@
+// Child-process side of `verify`: a damaged LMDB file can crash the process that reads it
+// (SIGSEGV inside the native binding), so the reading happens here and the parent treats a
+// crash as "damaged". Usage: fork(this file, [dataFile]); one message back: VerifierMessage.
+import { open, type RootDatabase } from 'lmdb'
+import { lmdbOpenOptions } from '../lmdb-options'
+import { walkLmdbFile, type PageWalkReport } from './page-walker'
+
+export interface VerifierMessage {
+  problems: string[]
+  pageWalk: PageWalkReport | null
+  tables: { table: string; recordCount: number }[]
+}
+
+/** Opens the file read-only and decodes every record of every table. */
+function readEveryRecord(path: string, walk: PageWalkReport, problems: string[]): { table: string; recordCount: number }[] {
+  const root = open(lmdbOpenOptions(path, { readOnly: true })) as RootDatabase
+  const tables: { table: string; recordCount: number }[] = []
+  try {
+    for (const tree of walk.trees) {
+      if (tree.name.startsWith('(')) continue
+      let recordCount = 0
+      try {
+        const db = root.openDB({ name: tree.name })
+        for (const entry of db.getRange()) {
+          if (entry.value === undefined) throw new Error(`record ${JSON.stringify(entry.key)} decodes to nothing`)
+          recordCount++
+        }
+      } catch (error) {
+        problems.push(`${tree.name}: reading record ${recordCount + 1} failed: ${(error as Error).message}`)
+      }
+      if (recordCount !== tree.recordCount) problems.push(`${tree.name}: decoded ${recordCount} records, the tree holds ${tree.recordCount}`)
+      tables.push({ table: tree.name, recordCount })
+    }
+  } finally {
+    void root.close()
+  }
+  return tables
+}
+
+function main(path: string): VerifierMessage {
+  const pageWalk = walkLmdbFile(path)
+  const problems = [...pageWalk.problems]
+  // Only hand a structurally sound file to the native reader: less crashing, clearer reasons.
+  const tables = pageWalk.ok ? readEveryRecord(path, pageWalk, problems) : []
+  return { problems, pageWalk, tables }
+}
+
+if (require.main === module) {
+  const path = process.argv[2]
+  if (path === undefined || process.send === undefined) {
+    process.stderr.write('usage: fork verifier-process <data file>\n')
+    process.exit(2)
+  }
+  let message: VerifierMessage
+  try {
+    message = main(path)
+  } catch (error) {
+    message = { problems: [`verifier failed: ${(error as Error).message}`], pageWalk: null, tables: [] }
+  }
+  process.send(message, () => process.exit(0))
+}

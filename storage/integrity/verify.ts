@@ -1,0 +1,110 @@
+// verify(path): is this LMDB data file intact? The reading runs in a child process
+// (verifier-process) because a damaged file can crash its reader; a crash means "damaged".
+import { fork } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { extname, join } from 'node:path'
+import { lockFileOf } from '../data-files'
+import type { Storage } from '../environment'
+import type { PageWalkReport } from './page-walker'
+import type { VerifierMessage } from './verifier-process'
+
+export interface VerifyReport {
+  path: string
+  ok: boolean
+  /** Why the file is judged damaged; empty when ok. */
+  problems: string[]
+  /** The verifier died on a signal or error exit while reading (itself proof of damage). */
+  crashed: boolean
+  /** Record count per table, as decoded. */
+  tables: { table: string; recordCount: number }[]
+  pageWalk: PageWalkReport | null
+  durationMs: number
+}
+
+export interface VerifyOptions {
+  /** Give up (and call the file damaged) after this long. Default 10 minutes. */
+  timeoutMs?: number
+  /** The child script to run; defaults to verifier-process. Lets tests stand in a crashing reader. */
+  verifierScript?: string
+  /** Node flags and environment of the child; default: this process's (e.g. a TypeScript loader). */
+  childProcess?: { execArgv?: string[]; env?: NodeJS.ProcessEnv }
+}
+
+const VERIFIER_SCRIPT = join(__dirname, `verifier-process${extname(__filename)}`)
+
+/**
+ * Checks the data file at `path`, which no process may be writing (a closed environment or a
+ * backup; for the live one use `verifyLive`). Never throws for a damaged or missing file.
+ */
+export async function verify(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = Date.now()
+  if (!existsSync(path)) return damaged(path, [`${path} does not exist`], false, started)
+  const lockExisted = existsSync(lockFileOf(path))
+  try {
+    const outcome = await runVerifier(options.verifierScript ?? VERIFIER_SCRIPT, path, options.timeoutMs ?? 600_000, options.childProcess ?? {})
+    if ('failure' in outcome) return damaged(path, [outcome.failure], outcome.crashed, started)
+    const { problems, tables, pageWalk } = outcome.message
+    return { path, ok: problems.length === 0, problems, crashed: false, tables, pageWalk, durationMs: Date.now() - started }
+  } finally {
+    if (!lockExisted) rmSync(lockFileOf(path), { force: true })
+  }
+}
+
+/**
+ * Checks the live environment without stopping writers: takes a consistent copy (LMDB's own
+ * snapshot copy) next to the data (same disk, same free space), verifies it, deletes it.
+ */
+export function verifyLive(storage: Storage, options: VerifyOptions = {}): Promise<VerifyReport> {
+  return storage.exclusive(async () => {
+    const dir = mkdtempSync(join(storage.dataDir, 'verify-'))
+    try {
+      const copy = join(dir, 'snapshot.mdb')
+      await storage.copyTo(copy)
+      return { ...(await verify(copy, options)), path: storage.dataFile }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+type VerifierOutcome = { message: VerifierMessage } | { failure: string; crashed: boolean }
+
+function runVerifier(script: string, path: string, timeoutMs: number, settings: { execArgv?: string[]; env?: NodeJS.ProcessEnv }): Promise<VerifierOutcome> {
+  return new Promise((resolve) => {
+    // execArgv carries a TypeScript loader when we run from sources (tests).
+    const child = fork(script, [path], {
+      execArgv: settings.execArgv ?? process.execArgv,
+      env: settings.env ?? process.env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    })
+    let message: VerifierMessage | null = null
+    let stderr = ''
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString()
+    })
+    child.on('message', (received) => {
+      message = received as VerifierMessage
+    })
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      resolve({ failure: `could not start the verifier: ${error.message}`, crashed: false })
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (message !== null && code === 0) return resolve({ message })
+      if (timedOut) return resolve({ failure: `the verifier did not finish within ${timeoutMs} ms`, crashed: false })
+      const how = signal !== null ? `signal ${signal}` : `exit code ${code}`
+      const detail = stderr.trim().split('\n').slice(-3).join(' | ')
+      resolve({ failure: `the verifier died reading the file (${how})${detail ? `: ${detail}` : ''}`, crashed: true })
+    })
+  })
+}
+
+function damaged(path: string, problems: string[], crashed: boolean, started: number): VerifyReport {
+  return { path, ok: false, problems, crashed, tables: [], pageWalk: null, durationMs: Date.now() - started }
+}
