@@ -139,15 +139,21 @@ export class ActorSystem implements Quiescence {
     this.cells.set(cell.id, cell)
     if (name !== undefined) this.names.set(name, cell)
     this.spawning++
+    let host: InMemoryHost
     try {
-      this.hosts.set(cell, await this.substrate.hostInMemory(name, () => cell.runInit(args)))
+      host = await this.substrate.hostInMemory(name, () => cell.runInit(args))
     } catch (thrown) {
       await cell.initFailed(reasonFromThrown(thrown))
       throw thrown
     } finally {
       this.spawning--
     }
-    if (!cell.started()) throw new ActorExited(cell.id, cell.exitReason ?? 'noproc')
+    if (!cell.started()) {
+      // killed while comedy finished hosting it: the cell is already forgotten, release its host
+      host.destroy().catch((err: unknown) => this.logger.warn('comedy destroy failed', { actor: cell.id, error: String(err) }))
+      throw new ActorExited(cell.id, cell.exitReason ?? 'noproc')
+    }
+    this.hosts.set(cell, host)
     return cell.ref
   }
 

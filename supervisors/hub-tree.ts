@@ -1,0 +1,97 @@
+// The hub's supervision tree (ARCHITECTURE.md §3) as a plain list of child specs in start
+// order: what a child needs starts before it. Storage is opened (and recovered) by startHub
+// before this tree starts; the endpoint (transport) starts after it, so everything it routes to
+// is up, and stops first.
+//
+// Subtrees of other areas join when their tree file exists: `supervisors/trees/<slot>-tree.ts`
+// exporting `<slot>Tree(deps: SubtreeDeps): ChildSpec` (extra deps fields are ignored by trees
+// that do not need them).
+//
+//   hub (one_for_one)
+//   ├── auth                       tokens (hashed), roles, first admin token
+//   ├── presence                   who is connected; presence events
+//   ├── reaper                     evicts agents without ping for > 60 s
+//   ├── [messaging]                config, mailbox, channels, history, threads, analytics
+//   ├── [tasks]                    task queue → agent FSMs → agents → scheduler → sweeper
+//   ├── [observability]            SLOT: metrics, alerter, rate limiter, validation tracker
+//   ├── [registries]               SLOT: LLM registry, repo registry
+//   ├── [dashboard]                SLOT: dashboard state, notifier
+//   ├── [maintenance]              SLOT: backup, compaction
+//   ├── [console]                  SLOT: console server (REPL socket)
+//   └── sessions                   DynamicSupervisor: one `agent:<id>` per identified socket
+import { join } from 'node:path'
+import type { ActorRef, ActorSystem } from '../actors/runtime'
+import { AuthActor } from '../actors/auth'
+import { PresenceActor } from '../actors/presence'
+import { ReaperActor, type ReaperArgs } from '../actors/reaper'
+import { ACTOR } from '../actors/names'
+import type { Storage } from '../storage'
+import type { HubOptions } from '../relay/hub/hub-context'
+import { loadOptionalModule } from '../relay/hub/module-discovery'
+import { workerSpec, type ChildSpec } from './child-spec'
+import { dynamicSupervisorSpec } from './dynamic-supervisor'
+import { startSupervisor, type SupervisorCall } from './supervisor'
+
+export const HUB_SUPERVISOR = 'hub'
+
+/** Subtree slots, in start order. */
+export const SUBTREE_SLOTS = ['messaging', 'tasks', 'observability', 'registries', 'dashboard', 'maintenance', 'console'] as const
+export type SubtreeSlot = (typeof SUBTREE_SLOTS)[number]
+
+/** What every subtree factory is given. */
+export interface SubtreeDeps {
+  storage: Storage
+  dataDir: string
+  options: HubOptions
+}
+
+export interface HubTreeDeps extends SubtreeDeps {
+  reaper?: ReaperArgs
+  /** Cap on simultaneously identified agents (default unlimited). */
+  maxSessions?: number
+  /** Where `<slot>-tree` modules are looked up (tests). Default `supervisors/trees`. */
+  treesDir?: string
+  /** Leave out these subtrees even if their files exist (tests of the front door alone). */
+  skipSlots?: readonly SubtreeSlot[]
+}
+
+export function hubTreeChildren(deps: HubTreeDeps): ChildSpec[] {
+  return [
+    workerSpec(AuthActor, { storage: deps.storage, dataDir: deps.dataDir }, { name: ACTOR.auth }),
+    workerSpec(PresenceActor, undefined, { name: ACTOR.presence }),
+    workerSpec(ReaperActor, deps.reaper, { name: ACTOR.reaper }),
+    ...subtrees(deps),
+    dynamicSupervisorSpec({ name: ACTOR.sessions, maxChildren: deps.maxSessions }),
+  ]
+}
+
+/** Starts the whole tree; resolves once every child is up (rejects with ChildStartError). */
+export function startHubTree(system: ActorSystem, deps: HubTreeDeps): Promise<ActorRef<SupervisorCall, never>> {
+  return startSupervisor(system, { name: HUB_SUPERVISOR, strategy: 'one_for_one', children: hubTreeChildren(deps) })
+}
+
+/** The subtree slots whose tree files exist, in start order. */
+export function availableSubtrees(treesDir: string = join(__dirname, 'trees')): SubtreeSlot[] {
+  return SUBTREE_SLOTS.filter((slot) => treeFactory(treesDir, slot) !== null)
+}
+
+function subtrees(deps: HubTreeDeps): ChildSpec[] {
+  const dir = deps.treesDir ?? join(__dirname, 'trees')
+  const skip = new Set(deps.skipSlots ?? [])
+  const specs: ChildSpec[] = []
+  for (const slot of SUBTREE_SLOTS) {
+    if (skip.has(slot)) continue
+    const factory = treeFactory(dir, slot)
+    if (factory === null) continue
+    const spec = factory({ storage: deps.storage, dataDir: deps.dataDir, options: deps.options })
+    if (typeof spec?.id !== 'string' || typeof spec.start !== 'function') throw new TypeError(`${slot}-tree: ${slot}Tree() must return a ChildSpec`)
+    specs.push(spec)
+  }
+  return specs
+}
+
+function treeFactory(dir: string, slot: SubtreeSlot): ((deps: SubtreeDeps) => ChildSpec) | null {
+  const mod = loadOptionalModule(join(dir, `${slot}-tree`))
+  const factory = mod?.[`${slot}Tree`]
+  return typeof factory === 'function' ? (factory as (deps: SubtreeDeps) => ChildSpec) : null
+}

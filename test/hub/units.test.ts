@@ -1,0 +1,120 @@
+// The pure parts and single actors of the front door, without sockets.
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { createTestSystem } from '../../actors/runtime'
+import { AuthActor, generateToken, hashToken, listingOf, readAdminTokenFile, type AdminBootstrap, type RegisterReply } from '../../actors/auth'
+import { staleEntries, presenceEntry, PresenceActor } from '../../actors/presence'
+import { openStorage } from '../../storage'
+import { presentedToken } from '../../relay/hub/http/auth-guard'
+import { loadFrameHandlers } from '../../relay/hub/ws/frame-handlers'
+import { exportsEndingWith, moduleFilesIn } from '../../relay/hub/module-discovery'
+import { hubTreeChildren, availableSubtrees } from '../../supervisors/hub-tree'
+import { tempDataDir } from './harness'
+
+t.test('tokens: 64 hex, hashed, listed by prefix', async (t) => {
+  const token = generateToken()
+  t.match(token, /^[0-9a-f]{64}$/)
+  t.not(generateToken(), token)
+  t.equal(hashToken(token).length, 64)
+  t.not(hashToken(token), token)
+  t.same(listingOf({ agent_id: 'a', role: 'agent', created_at: 5, prefix: token.slice(0, 8) }), { agent_id: 'a', role: 'agent', token_prefix: `${token.slice(0, 8)}...`, created_at: 5 })
+})
+
+t.test('presentedToken: bearer header; ?token= only on token-style routes', async (t) => {
+  const q = (s: string) => new URLSearchParams(s)
+  t.equal(presentedToken({ headers: { authorization: 'Bearer  abc ' }, query: q('') }, 'bearer'), 'abc')
+  t.equal(presentedToken({ headers: { authorization: 'bearer abc' }, query: q('') }, 'bearer'), 'abc')
+  t.equal(presentedToken({ headers: {}, query: q('token=xyz') }, 'bearer'), null)
+  t.equal(presentedToken({ headers: {}, query: q('token=xyz') }, 'token'), 'xyz')
+  t.equal(presentedToken({ headers: { authorization: 'Basic abc' }, query: q('') }, 'token'), null)
+  t.equal(presentedToken({ headers: { authorization: 'Bearer ' }, query: q('') }, 'bearer'), null)
+})
+
+t.test('presence: defaults, staleness strictly over the limit, oldest first', async (t) => {
+  const e = presenceEntry({ agent_id: 'a' }, 's1', 1000)
+  t.same(e.info, { agent_id: 'a', name: 'a', status: 'connected', capabilities: [], connected_at: 1000 })
+  const b = { ...presenceEntry({ agent_id: 'b' }, 's2', 500) }
+  t.same(staleEntries([e, b], 61_000, 60_000).map((x) => x.agent_id), ['b'])
+  t.same(staleEntries([e, b], 61_001, 60_000).map((x) => x.agent_id), ['b', 'a'])
+})
+
+t.test('presence actor: leave only by the owning session', async (t) => {
+  const { system, shutdown } = createTestSystem()
+  t.teardown(shutdown)
+  const events: unknown[] = []
+  system.bus.subscribe('presence', (e) => void events.push(e))
+  const presence = await system.spawn(PresenceActor, undefined, { name: 'presence' })
+  await presence.call({ type: 'join', agent: { agent_id: 'a' }, session_id: 'old' })
+  await presence.call({ type: 'join', agent: { agent_id: 'a' }, session_id: 'new' })
+  t.equal(await presence.call({ type: 'leave', agent_id: 'a', session_id: 'old' }), false)
+  t.equal(await presence.call({ type: 'count' }), 1)
+  t.equal(await presence.call({ type: 'leave', agent_id: 'a', session_id: 'new' }), true)
+  t.same(events.map((e) => (e as { type: string }).type), ['agent_joined', 'agent_joined', 'agent_left'])
+})
+
+t.test('auth actor: first admin token, re-registered from admin.token when the store lost it', async (t) => {
+  const dataDir = tempDataDir(t)
+  const run = async () => {
+    const { system, shutdown } = createTestSystem()
+    const storage = openStorage({ dataDir })
+    const auth = await system.spawn(AuthActor, { storage, dataDir }, { name: 'auth' })
+    return { auth, stop: async () => { await shutdown(); await storage.close() } }
+  }
+  const first = await run()
+  const created = await first.auth.call<AdminBootstrap>({ type: 'take_new_admin_token' })
+  t.ok(created)
+  t.equal(await first.auth.call({ type: 'take_new_admin_token' }), null, 'handed out once')
+  const file = join(dataDir, 'admin.token')
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.equal(readAdminTokenFile(file), created!.token)
+  t.same(await first.auth.call({ type: 'verify', token: created!.token }), { agent_id: 'admin', role: 'admin' })
+  const races = await Promise.all([first.auth.call<RegisterReply>({ type: 'register', agent_id: 'x' }), first.auth.call<RegisterReply>({ type: 'register', agent_id: 'x' })])
+  t.same(races.map((r) => r.ok).sort(), [false, true], 'racing registrations: exactly one wins')
+  t.same(await first.auth.call({ type: 'revoke', agent_id: 'x' }), { revoked: 1 })
+  await first.stop()
+
+  // the store is lost (fresh / degraded), the file survives
+  rmSync(join(dataDir, 'lmdb'), { recursive: true, force: true })
+  const second = await run()
+  t.equal(await second.auth.call({ type: 'take_new_admin_token' }), null, 'no new token: the file one is kept')
+  t.same(await second.auth.call({ type: 'verify', token: created!.token }), { agent_id: 'admin', role: 'admin' })
+  t.equal(readAdminTokenFile(file), created!.token)
+  await second.stop()
+})
+
+t.test('module discovery: module files, export convention, duplicate handlers refused', async (t) => {
+  const dir = tempDataDir(t)
+  writeFileSync(join(dir, 'a.js'), "exports.aHandlers = { ping: () => ({ type: 'pong' }) }; exports.other = 1")
+  writeFileSync(join(dir, 'b.js'), "exports.bHandlers = { ping: () => null }")
+  writeFileSync(join(dir, 'index.js'), '')
+  writeFileSync(join(dir, 'c.d.ts'), '')
+  t.same(moduleFilesIn(dir), [join(dir, 'a'), join(dir, 'b')])
+  t.same(exportsEndingWith({ xHandlers: 1, y: 2 }, 'Handlers'), [['xHandlers', 1]])
+  t.throws(() => loadFrameHandlers(dir), /frame type "ping" is handled twice/)
+  const single = join(dir, 'single')
+  mkdirSync(single)
+  writeFileSync(join(single, 'a.js'), "exports.aHandlers = { ping: () => ({ type: 'pong' }) }")
+  t.same(Object.keys(loadFrameHandlers(single)), ['ping'])
+  const real = loadFrameHandlers()
+  for (const type of ['ping', 'status', 'list_agents', 'task_accepted', 'task_complete', 'task_failed', 'task_recovering', 'task_rejected', 'task_progress', 'ollama_report', 'resource_report']) {
+    t.type(real[type as keyof typeof real], 'function', `${type} is handled`)
+  }
+})
+
+t.test('hub tree: start order, subtrees from existing tree files', async (t) => {
+  const dataDir = tempDataDir(t)
+  const storage = openStorage({ dataDir })
+  t.teardown(() => storage.close())
+  const options = { port: 0, host: '127.0.0.1', dataDir, openRegistration: false }
+  const slots = availableSubtrees()
+  t.ok(slots.includes('tasks') && slots.includes('messaging'))
+  const ids = hubTreeChildren({ storage, dataDir, options }).map((c) => c.id)
+  t.same(ids.slice(0, 3), ['auth', 'presence', 'reaper'])
+  t.equal(ids.at(-1), 'sessions', 'sessions last: the endpoint starts after the tree')
+  t.ok(ids.indexOf('messaging') < ids.indexOf('tasks'))
+  const bare = hubTreeChildren({ storage, dataDir, options, skipSlots: slots }).map((c) => c.id)
+  t.same(bare, ['auth', 'presence', 'reaper', 'sessions'])
+  const empty = tempDataDir(t)
+  t.same(availableSubtrees(empty), [])
+})
