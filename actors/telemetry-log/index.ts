@@ -1,0 +1,2 @@
+// Telemetry events (bus topic `telemetry`) → structured log lines.
+export * from './actor'
