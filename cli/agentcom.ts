@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // The `agentcom` command. Thin: parses flags with commander, then calls into the folders below.
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { runHub } from './commands/hub'
 import { runConsole } from './commands/console'
+import { runTokenCommand, type TokenCliOptions } from './commands/token'
+import { registerSidecarCommand } from './commands/sidecar'
+import { runMaintenance, type MaintenanceAction, type MaintenanceOptions } from './commands/maintenance'
+import { registerGitCommand } from './commands/git'
 
 export function parsePort(value: string): number {
   const port = Number(value)
@@ -45,6 +49,54 @@ export function buildProgram(): Command {
       process.exitCode = await runConsole(opts)
       if (opts.eval === undefined) process.exit(process.exitCode)
     })
+
+  registerSidecarCommand(program)
+  registerGitCommand(program)
+
+  const token = program
+    .command('token')
+    .description('create, list and revoke tokens: through --hub URL, through the running hub, or offline on the data dir')
+  const tokenTarget = (cmd: Command): Command =>
+    cmd
+      .option('--data-dir <dir>', 'the hub\'s data directory (env AGENTCOM_DATA_DIR)', process.env.AGENTCOM_DATA_DIR ?? './data')
+      .option('--hub <url>', 'use the hub\'s HTTP API at this URL (e.g. http://127.0.0.1:4000)')
+      .option('--token <token>', 'admin token for --hub or the console (default: <data-dir>/admin.token)')
+      .option('--token-file <file>', 'file holding the admin token')
+      .option('--json', 'print JSON')
+  tokenTarget(token.command('create').description('issue a new token for an agent (printed once)').argument('<agent_id>'))
+    .addOption(new Option('--role <role>', 'agent or admin').choices(['agent', 'admin']).default('agent'))
+    .action(async (agentId: string, opts: TokenCliOptions) => {
+      process.exitCode = await runTokenCommand('create', agentId, opts)
+    })
+  tokenTarget(token.command('list').description('list tokens (agent, role, first 8 characters, created)')).action(async (opts: TokenCliOptions) => {
+    process.exitCode = await runTokenCommand('list', undefined, opts)
+  })
+  tokenTarget(token.command('revoke').description("revoke every token of an agent (its live session is closed)").argument('<agent_id>')).action(
+    async (agentId: string, opts: TokenCliOptions) => {
+      process.exitCode = await runTokenCommand('revoke', agentId, opts)
+    },
+  )
+
+  const maintenance = (action: MaintenanceAction, description: string, tableArg: boolean): void => {
+    const cmd = program.command(action).description(description)
+    if (tableArg) cmd.argument('[table]', 'one managed table (default: all)')
+    cmd
+      .option('--data-dir <dir>', 'the hub\'s data directory, worked on offline (env AGENTCOM_DATA_DIR)', process.env.AGENTCOM_DATA_DIR ?? './data')
+      .option('--hub <url>', 'ask a running hub through its admin API instead')
+      .option('--token <token>', 'admin token for --hub (default: <data-dir>/admin.token)')
+      .option('--token-file <file>', 'file holding the admin token')
+    if (action === 'compact') cmd.option('--force', 'compact even below the fragmentation threshold (offline)')
+    cmd.action(async (...args: unknown[]) => {
+      const table = tableArg ? (args[0] as string | undefined) : undefined
+      const opts = (tableArg ? args[1] : args[0]) as MaintenanceOptions
+      const { ok, body } = await runMaintenance(action, table, opts)
+      process.stdout.write(JSON.stringify(body, null, 2) + '\n')
+      process.exitCode = ok ? 0 : 1
+    })
+  }
+  maintenance('backup', 'back up the LMDB environment into <data-dir>/backups (keeps the 3 newest)', false)
+  maintenance('compact', 'compact the LMDB environment (skipped below 10 % fragmentation unless --force)', true)
+  maintenance('restore', 'restore a table (or, offline, the whole environment) from the newest backup that verifies clean', true)
 
   return program
 }
