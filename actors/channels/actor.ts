@@ -4,7 +4,7 @@
 // is told `join_channel`, after an unsubscribe `leave_channel` — the original only attached
 // live delivery at the next identify.
 import { Actor, noReply, replyError, type From } from '../runtime'
-import type { Storage, Table } from '../../storage'
+import { CommittedReplies, type Storage, type Table } from '../../storage'
 import type { HistoryEntry, StoredMessage } from '../../relay/protocol'
 import { channelTopic, sessionName } from '../names'
 import { normalizeChannelName } from './channel-name'
@@ -31,17 +31,16 @@ export interface ChannelsArgs {
 }
 
 export class ChannelsActor extends Actor<ChannelsCall, never, never, ChannelsArgs> {
-  private storage!: Storage
   private channels!: Table<string, ChannelRecord>
   private history!: Table<HistoryKey, HistoryEntry>
   private historyCap = CHANNEL_HISTORY_CAP
   private readonly records = new Map<string, ChannelRecord>()
   /** oldest seq still in each channel's history */
   private readonly firstSeq = new Map<string, number>()
-  private writes: Promise<void> = Promise.resolve()
+  private writes!: CommittedReplies
 
   override init(args: ChannelsArgs): void {
-    this.storage = args.storage
+    this.writes = new CommittedReplies(args.storage, (reason) => this.ctx.stop(reason))
     this.historyCap = args.historyCap ?? CHANNEL_HISTORY_CAP
     this.channels = args.storage.table<string, ChannelRecord>(CHANNELS_TABLE)
     this.history = args.storage.table<HistoryKey, HistoryEntry>(CHANNEL_HISTORY_TABLE)
@@ -185,33 +184,12 @@ export class ChannelsActor extends Actor<ChannelsCall, never, never, ChannelsArg
 
   /** One transaction for `fn`'s writes; after the commit: `then`, then the reply. */
   private write(from: From, reply: unknown, fn: () => void, then?: () => void): typeof noReply {
-    const committed = this.storage.transaction(fn)
-    this.writes = committed.then(
-      () => undefined,
-      () => undefined,
-    )
-    committed.then(
-      () => {
-        then?.()
-        from.reply(reply)
-      },
-      (error: unknown) => {
-        const reason = error instanceof Error ? error : new Error(String(error))
-        from.fail(reason)
-        this.ctx.stop(reason) // memory is ahead of disk: restart from what committed
-      },
-    )
+    void this.writes.write(from, reply, fn, { then })
     return noReply
   }
 
   private afterWrites<R>(from: From, read: () => R): typeof noReply {
-    this.writes.then(() => {
-      try {
-        from.reply(read())
-      } catch (error) {
-        from.fail(error instanceof Error ? error : new Error(String(error)))
-      }
-    })
+    this.writes.afterWrites(from, read)
     return noReply
   }
 }

@@ -6,7 +6,7 @@
 // Changes are applied to the in-memory index at once, written without blocking the actor, and
 // answered when their transaction committed. Reads wait for the writes before them.
 import { Actor, noReply, replyError, type From } from '../runtime'
-import type { Storage, Table } from '../../storage'
+import { CommittedReplies, type Storage, type Table } from '../../storage'
 import { readPositiveInteger } from '../config/config-reader'
 import type { StoredMessage } from '../../relay/protocol'
 import { MAILBOX_CAP, MailboxIndex, type EntryRef } from './mailbox-index'
@@ -32,16 +32,16 @@ export class MailboxActor extends Actor<MailboxCall, never, MailboxInfo, Mailbox
   private table!: Table<MailboxKey, MailboxRecord | number>
   private index!: MailboxIndex
   private lastSeq = 0
-  /** Settles when every write started so far has committed (or failed). */
-  private writes: Promise<void> = Promise.resolve()
+  private writes!: CommittedReplies
 
   override async init(args: MailboxArgs): Promise<void> {
     this.storage = args.storage
+    this.writes = new CommittedReplies(args.storage, (reason) => this.ctx.stop(reason))
     this.table = args.storage.table<MailboxKey, MailboxRecord | number>(MAILBOX_TABLE)
     this.index = new MailboxIndex(args.cap ?? MAILBOX_CAP)
     this.lastSeq = this.rebuild()
     const trimmed = this.index.finishRestore()
-    if (trimmed.length > 0) await this.commit(() => this.removeEntries(trimmed))
+    if (trimmed.length > 0) await this.storage.transaction(() => this.removeEntries(trimmed))
     this.ctx.interval({ type: 'evict_expired' }, args.evictionIntervalMs ?? EVICTION_INTERVAL_MS)
   }
 
@@ -134,34 +134,11 @@ export class MailboxActor extends Actor<MailboxCall, never, MailboxInfo, Mailbox
 
   /** Runs `fn`'s writes as one transaction, replies `reply` once it committed. */
   private write(from: From | null, reply: unknown, fn: () => void): void {
-    const committed = this.commit(fn)
-    committed.then(
-      () => from?.reply(reply),
-      (error: unknown) => {
-        from?.fail(error instanceof Error ? error : new Error(String(error)))
-        // memory is now ahead of disk: restart and rebuild from what committed
-        this.ctx.stop(error instanceof Error ? error : new Error(String(error)))
-      },
-    )
-  }
-
-  private commit(fn: () => void): Promise<void> {
-    const committed = this.storage.transaction(fn)
-    this.writes = committed.then(
-      () => undefined,
-      () => undefined,
-    )
-    return committed
+    void this.writes.write(from, reply, fn)
   }
 
   private afterWrites<R>(from: From, read: () => R): typeof noReply {
-    this.writes.then(() => {
-      try {
-        from.reply(read())
-      } catch (error) {
-        from.fail(error instanceof Error ? error : new Error(String(error)))
-      }
-    })
+    this.writes.afterWrites(from, read)
     return noReply
   }
 }

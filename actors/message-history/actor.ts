@@ -2,7 +2,7 @@
 // direct and broadcast messages (protocol.md §3.5), keyed by seq, capped at 10,000 (oldest
 // trimmed). The last seq is persisted with each append so it never goes backwards.
 import { Actor, noReply, replyError, type From } from '../runtime'
-import type { Storage, Table } from '../../storage'
+import { CommittedReplies, type Storage, type Table } from '../../storage'
 import type { StoredMessage } from '../../relay/protocol'
 import { HISTORY_CAP, runQuery, type HistoryQuery, type HistoryRecord } from './history-query'
 import type { MessageHistoryCall } from './messages'
@@ -25,10 +25,11 @@ export class MessageHistoryActor extends Actor<MessageHistoryCall, never, never,
   private cap = HISTORY_CAP
   private firstSeq = 1
   private lastSeq = 0
-  private writes: Promise<void> = Promise.resolve()
+  private writes!: CommittedReplies
 
   override async init(args: MessageHistoryArgs): Promise<void> {
     this.storage = args.storage
+    this.writes = new CommittedReplies(args.storage, (reason) => this.ctx.stop(reason))
     this.cap = args.cap ?? HISTORY_CAP
     this.table = args.storage.table<HistoryKey, HistoryRecord | number>(HISTORY_TABLE)
     const persisted = this.table.get(HISTORY_SEQ_KEY)
@@ -44,7 +45,7 @@ export class MessageHistoryActor extends Actor<MessageHistoryCall, never, never,
       case 'append':
         return this.append(msg.message, from)
       case 'query':
-        this.writes.then(() => from.reply(this.query(msg.query)))
+        this.writes.afterWrites(from, () => this.query(msg.query))
         return noReply
       case 'stats':
         return { count: this.size(), first_seq: this.firstSeq, last_seq: this.lastSeq }
@@ -62,23 +63,11 @@ export class MessageHistoryActor extends Actor<MessageHistoryCall, never, never,
     const record: HistoryRecord = { seq, message, stored_at: this.ctx.clock.now() }
     const trimmed: number[] = []
     while (this.size() > this.cap) trimmed.push(this.firstSeq++)
-    const committed = this.storage.transaction(() => {
+    void this.writes.write(from, { seq }, () => {
       void this.table.put(seq, record)
       void this.table.put(HISTORY_SEQ_KEY, seq)
       for (const old of trimmed) void this.table.remove(old)
     })
-    this.writes = committed.then(
-      () => undefined,
-      () => undefined,
-    )
-    committed.then(
-      () => from.reply({ seq }),
-      (error: unknown) => {
-        const reason = error instanceof Error ? error : new Error(String(error))
-        from.fail(reason)
-        this.ctx.stop(reason)
-      },
-    )
     return noReply
   }
 

@@ -6,7 +6,7 @@
 // the next index call builds on it (no lost reply lists). Queries wait for pending writes and
 // then read the tables.
 import { Actor, noReply, replyError, type From } from '../runtime'
-import type { Storage, Table } from '../../storage'
+import { CommittedReplies, type Storage, type Table } from '../../storage'
 import type { StoredMessage } from '../../relay/protocol'
 import { collectThread, directReplies, findRoot } from './thread-walk'
 import type { ThreadsCall, ThreadView } from './messages'
@@ -24,15 +24,14 @@ interface Pending<V> {
 }
 
 export class ThreadsActor extends Actor<ThreadsCall, never, never, ThreadsArgs> {
-  private storage!: Storage
   private messages!: Table<string, StoredMessage>
   private replies!: Table<string, string[]>
   private readonly pendingMessages = new Map<string, Pending<StoredMessage>>()
   private readonly pendingReplies = new Map<string, Pending<string[]>>()
-  private writes: Promise<void> = Promise.resolve()
+  private writes!: CommittedReplies
 
   override init(args: ThreadsArgs): void {
-    this.storage = args.storage
+    this.writes = new CommittedReplies(args.storage, (reason) => this.ctx.stop(reason))
     this.messages = args.storage.table<string, StoredMessage>(THREAD_MESSAGES_TABLE)
     this.replies = args.storage.table<string, string[]>(THREAD_REPLIES_TABLE)
   }
@@ -73,34 +72,20 @@ export class ThreadsActor extends Actor<ThreadsCall, never, never, ThreadsArgs> 
         hold(this.pendingReplies, parent, siblings)
       }
     }
-    const committed = this.storage.transaction(() => {
-      void this.messages.put(id, message)
-      if (parent !== null && siblings !== null) void this.replies.put(parent, siblings)
-    })
     const release = () => {
       unhold(this.pendingMessages, id)
       if (parent !== null && siblings !== null) unhold(this.pendingReplies, parent)
     }
-    this.writes = committed.then(release, release)
-    committed.then(
-      () => from.reply({ ok: true }),
-      (error: unknown) => {
-        const reason = error instanceof Error ? error : new Error(String(error))
-        from.fail(reason)
-        this.ctx.stop(reason)
-      },
-    )
+    const write = () => {
+      void this.messages.put(id, message)
+      if (parent !== null && siblings !== null) void this.replies.put(parent, siblings)
+    }
+    void this.writes.write(from, { ok: true }, write, { settle: release })
     return noReply
   }
 
   private afterWrites<R>(from: From, read: () => R): typeof noReply {
-    this.writes.then(() => {
-      try {
-        from.reply(read())
-      } catch (error) {
-        from.fail(error instanceof Error ? error : new Error(String(error)))
-      }
-    })
+    this.writes.afterWrites(from, read)
     return noReply
   }
 }

@@ -1,5 +1,7 @@
-// A strict parser for the Prometheus text exposition format 0.0.4 (the same rules as
-// test/metrics/prometheus.test.ts, whose copy is not exported): throws on the first violation.
+// A strict parser for the Prometheus text exposition format 0.0.4: every line must be a HELP,
+// TYPE, comment, blank or sample line; a family's TYPE precedes its samples and appears once; its
+// samples are contiguous; names, label names, escapes and values are checked; no series appears
+// twice. Throws on the first violation. Used by the metrics and observability tests.
 type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped'
 interface Sample {
   name: string
