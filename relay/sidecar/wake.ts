@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
 import type { Clock, TimerHandle } from './clock'
+import { sleep } from './executors/execution-clock'
 import { errorMessage, type EventLog } from './event-log'
 import type { TaskRecord } from './local-queue'
 import type { TaskOutcome, TaskRunContext, TaskRunner } from './task-runner'
@@ -438,20 +439,4 @@ function fileSize(path: string): number {
   } catch {
     return -1
   }
-}
-
-/** Resolves true after `ms` on the clock, or false as soon as the signal aborts. */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false)
-    const onAbort = (): void => {
-      clock.clearTimeout(timer)
-      resolve(false)
-    }
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
