@@ -469,6 +469,18 @@ export interface GitCommandConfig {
   pr_command: string[]
 }
 
+/** The git workflow's options from a sidecar config (the sidecar and `agentcom git` share it). */
+export function gitOptionsOf(config: Omit<GitCommandConfig, 'repo_dir'>, env?: NodeJS.ProcessEnv): GitWorkflowOptions {
+  return {
+    remote: config.git_remote,
+    baseBranch: config.base_branch,
+    prCommand: config.pr_command,
+    hubApiUrl: config.hub_api_url,
+    reviewer: config.reviewer,
+    env,
+  }
+}
+
 /**
  * The `agentcom git <command> '<json args>'` contract (spec §13.2): always one result object;
  * exit code 0 for ok, 1 for error. Never throws.
@@ -495,14 +507,7 @@ export async function runGitCommand(
     if (!isObject(args)) return done(error('invalid_args', { message: 'arguments must be a JSON object' }))
     const repoError = checkRepoDir(config.repo_dir)
     if (repoError) return done(repoError)
-    const opts: GitWorkflowOptions = {
-      remote: config.git_remote,
-      baseBranch: config.base_branch,
-      prCommand: config.pr_command,
-      hubApiUrl: config.hub_api_url,
-      reviewer: config.reviewer,
-      env,
-    }
+    const opts = gitOptionsOf(config, env)
     const repoDir = config.repo_dir as string
     switch (command as GitCommand) {
       case 'start-task':

@@ -16,7 +16,7 @@ import type { ExecutorSet } from './executors/dispatcher'
 import { OllamaExecutor } from './executors/ollama-executor'
 import { ShellExecutor } from './executors/shell-executor'
 import type { OutboundFrame } from './frames'
-import type { GitWorkflowOptions } from './git-workflow'
+import { gitOptionsOf, type GitWorkflowOptions } from './git-workflow'
 import type { LocalQueue, TaskRecord } from './local-queue'
 import type { HostProbes, ResourceReporter } from './resources'
 import { SidecarParts } from './actors/sidecar-parts'
@@ -70,17 +70,6 @@ export interface Sidecar {
   readonly connection: HubConnection
   readonly reporter: ResourceReporter
   stop(): Promise<void>
-}
-
-export function gitOptionsOf(config: SidecarConfig, env?: NodeJS.ProcessEnv): GitWorkflowOptions {
-  return {
-    remote: config.git_remote,
-    baseBranch: config.base_branch,
-    prCommand: config.pr_command,
-    hubApiUrl: config.hub_api_url,
-    reviewer: config.reviewer,
-    env,
-  }
 }
 
 /** The relay modules' clock (now/setTimeout/clearTimeout) on top of the runtime's clock. */
