@@ -44,6 +44,9 @@ function harness(t: Test): Harness {
         log,
         confirmationTimeoutMs: 30_000,
         sessionTimeoutMs: 3_600_000,
+        // settle() runs virtual time ~100x faster than real time while the real shim runs: a
+        // loaded machine must not turn a slow process start into a wake timeout and a retry
+        execTimeoutMs: 3_600_000,
         env: { ...process.env, WAKE_MODE: mode },
         ...extra,
       }),
@@ -137,7 +140,7 @@ t.test('4 attempts with waits of 5, 15, 30 s, then wake_failed_after_3_attempts'
 
 t.test('a wake command that hangs is killed at 60 s and counts as a failed attempt', async (t) => {
   const h = harness(t)
-  const run = h.runner([h.shim.path], 'hang', { retryWaitsMs: [] }).run(h.context(task('h1')))
+  const run = h.runner([h.shim.path], 'hang', { retryWaitsMs: [], execTimeoutMs: 60_000 }).run(h.context(task('h1')))
   let outcome: TaskOutcome | undefined
   void run.then((o) => (outcome = o))
   await new Promise((r) => setTimeout(r, 300))
