@@ -22,6 +22,16 @@ export class TaskStore {
    * queue's CPU.
    */
   private readonly hot = new Map<string, Task>()
+  /**
+   * Writes in flight that went through `storage.transaction`. lmdb-js runs a transaction's
+   * callback when its batch commits, after the plain puts queued meanwhile: a plain put issued
+   * now would land first, and for the same id the older record would overwrite it (a
+   * dead-letter retry followed at once by the assignment lost the assignment on disk).
+   * Transactions run in the order they were started, so while one is in flight every write
+   * goes through a transaction too: commits stay in decision order, which `commit` in the
+   * actor relies on.
+   */
+  private transactionsInFlight = 0
   private last: Promise<void> = Promise.resolve()
 
   constructor(private readonly storage: Storage) {
@@ -70,21 +80,28 @@ export class TaskStore {
     else this.hot.delete(next.id)
     const target = this.table(effects.write)
     const source = effects.remove === null ? null : this.table(effects.remove)
-    const commit =
-      source === null && alsoInside === undefined
-        ? target.put(next.id, next)
-        : this.storage.transaction(() => {
-            void target.put(next.id, next)
-            if (source !== null) void source.remove(next.id)
-            alsoInside?.()
-          })
+    const plain = source === null && alsoInside === undefined && this.transactionsInFlight === 0
+    const commit = plain
+      ? target.put(next.id, next)
+      : this.storage.transaction(() => {
+          void target.put(next.id, next)
+          if (source !== null) void source.remove(next.id)
+          alsoInside?.()
+        })
     const done = commit.then(() => {
       if (this.pending.get(next.id) === next) this.pending.delete(next.id)
     })
+    if (!plain) this.countTransaction(done)
     const previous = this.last
     this.last = Promise.all([previous, done]).then(() => undefined)
     this.last.catch(() => undefined) // marks it handled; whoever awaits settled() still sees the failure
     return done
+  }
+
+  private countTransaction(done: Promise<void>): void {
+    this.transactionsInFlight++
+    const finished = () => void this.transactionsInFlight--
+    done.then(finished, finished)
   }
 
   /** Resolves when every write started so far has committed; rejects if any of them failed. */

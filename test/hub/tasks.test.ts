@@ -139,6 +139,88 @@ for (const kind of KINDS) {
       other.client.close()
     })
 
+    t.test('durable before acknowledged: every reply finds its change already committed in LMDB', async (t) => {
+      // the hub's own storage handle reads committed state only: whatever a reply announced
+      // must already be there when the reply arrives
+      const stored = (id: string) =>
+        (hub.running.hub.storage.table('task_queue').get(id) ?? hub.running.hub.storage.table('task_dead_letter').get(id)) as
+          | Record<string, unknown>
+          | undefined
+      const sidecar = await SidecarClient.start(t, hub, 'durable', await createToken(hub, 'durable'))
+      const res = await http(hub.port, 'POST', '/api/tasks', { token: hub.adminToken, body: { description: 'keep me', max_retries: 2 } })
+      t.equal(res.status, 201)
+      const taskId = res.body.task_id as string
+      t.ok(stored(taskId), '201 only after the submit committed')
+      const assign = await sidecar.client.nextOfType('task_assign')
+      t.match(stored(taskId), { status: 'assigned', assigned_to: 'durable', generation: assign.generation }, 'task_assign only after the assignment committed')
+      await hub.clock.advance(1000)
+      sidecar.active = { task_id: taskId, generation: assign.generation, description: assign.description }
+      sidecar.send({ type: 'task_accepted', task_id: taskId })
+      await sidecar.client.next((f) => f.type === 'task_ack' && f.status === 'accepted')
+      t.equal(stored(taskId)?.updated_at, hub.clock.now(), 'accepted ack after the touch committed')
+      t.same(await sidecar.fail('first try'), { type: 'task_ack', task_id: taskId, status: 'retried' })
+      t.match(stored(taskId), { retry_count: 1, last_error: 'first try' }, 'retried ack after the requeue committed')
+      const again = await sidecar.takeAssignment()
+      t.equal(again?.generation, 3)
+      t.same(await sidecar.fail('second try'), { type: 'task_ack', task_id: taskId, status: 'dead_letter' })
+      t.match(stored(taskId), { status: 'dead_letter', retry_count: 2 }, 'dead_letter ack after the move committed')
+      t.notOk(hub.running.hub.storage.table('task_queue').get(taskId), 'moved out of the active table')
+      const dead = await http(hub.port, 'GET', '/api/tasks/dead-letter', { token: hub.adminToken })
+      t.same(dead.body.tasks.map((x: { id: string }) => x.id), [taskId])
+      t.equal(dead.body.count, 1)
+      t.equal((await http(hub.port, 'GET', '/api/tasks/stats', { token: hub.adminToken })).body.dead_letter, 1)
+      t.equal((await taskOf(hub, taskId)).status, 'dead_letter', 'detail includes dead-lettered tasks')
+      const retry = await http(hub.port, 'POST', `/api/tasks/${taskId}/retry`, { token: hub.adminToken })
+      t.same([retry.status, retry.body], [200, { status: 'requeued', task_id: taskId, priority: 2 }])
+      // right after the dead-letter retry the idle agent is assigned the task again (the race of issue 4)
+      const third = await sidecar.client.nextOfType('task_assign')
+      t.equal(third.generation, 5, 'requeue +1, retry +1 … assignment +1')
+      t.match(stored(taskId), { status: 'assigned', generation: 5, retry_count: 0 }, 'on disk at the generation the agent was sent')
+      sidecar.active = { task_id: taskId, generation: third.generation, description: third.description }
+      t.same(await sidecar.complete(), { type: 'task_ack', task_id: taskId, status: 'complete' })
+      t.match(stored(taskId), { status: 'completed' }, 'complete ack after the completion committed')
+      t.equal((await http(hub.port, 'POST', `/api/tasks/${taskId}/retry`, { token: hub.adminToken })).status, 404, 'only dead-lettered tasks can be retried')
+      sidecar.client.close()
+      await sidecar.client.waitClosed()
+    })
+
+    t.test('task frames: progress has no reply, a report without generation is refused by validation, recovering an unknown task', async (t) => {
+      const sidecar = await SidecarClient.start(t, hub, 'framer', await createToken(hub, 'framer'))
+      const taskId = await submit(hub, { description: 'frames', verification_steps: Array.from({ length: 11 }, (_, i) => ({ type: 'test', target: `check-${i}` })) })
+      const task = await sidecar.takeAssignment()
+      t.equal(task?.task_id, taskId)
+      await hub.clock.advance(5000)
+      sidecar.send({ type: 'task_progress', task_id: taskId, progress: 50 })
+      sidecar.send({ type: 'ping' })
+      t.equal((await sidecar.client.next()).type, 'pong', 'task_progress is not answered')
+      await eventually(async () => (await taskOf(hub, taskId)).updated_at === hub.clock.now(), 3000, 'progress touched updated_at')
+      sidecar.send({ type: 'task_complete', task_id: taskId, result: {} })
+      t.match(await sidecar.client.next(), { type: 'error', error: 'validation_failed', message_type: 'task_complete', errors: [{ field: 'generation', error: 'required' }] })
+      t.equal((await taskOf(hub, taskId)).status, 'assigned', 'an invalid report changes nothing')
+      sidecar.send({ type: 'task_recovering', task_id: 'task-0123456789abcdef' })
+      t.same(await sidecar.client.next(), { type: 'task_reassign', task_id: 'task-0123456789abcdef' })
+      t.same(await sidecar.complete(), { type: 'task_ack', task_id: taskId, status: 'complete' })
+      sidecar.client.close()
+      await sidecar.client.waitClosed()
+    })
+
+    t.test('POST /api/tasks warns past 10 verification steps', async (t) => {
+      const steps = Array.from({ length: 11 }, (_, i) => ({ type: 'test', target: `echo-${i}` }))
+      const res = await http(hub.port, 'POST', '/api/tasks', { token: hub.adminToken, body: { description: 'many checks', verification_steps: steps, priority: 'low' } })
+      t.equal(res.status, 201)
+      t.equal(res.body.priority, 3)
+      t.match(res.body.warnings, [/11 verification steps/])
+      const stats = await http(hub.port, 'GET', '/api/tasks/stats', { token: hub.adminToken })
+      t.ok(stats.body.by_priority['3'] >= 1, 'by_priority is keyed by the lane number')
+      t.type(stats.body.queued_index_size, 'number')
+      // leave the queue empty for the next subtests
+      const worker = await SidecarClient.start(t, hub, 'warned', await createToken(hub, 'warned'))
+      await worker.takeAssignment()
+      t.same(await worker.complete(), { type: 'task_ack', task_id: res.body.task_id, status: 'complete' })
+      worker.client.close()
+      await worker.client.waitClosed()
+    })
+
     t.test('admin push-task creates a real, completable task', async (t) => {
       const token = await createToken(hub, 'pushed')
       const sidecar = await SidecarClient.start(t, hub, 'pushed', token)
