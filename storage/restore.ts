@@ -106,3 +106,25 @@ function copyTable(storage: Storage, table: TableName, source: Database<Buffer, 
     return copied
   })
 }
+
+export interface DegradeResult {
+  /** Where the damaged file was moved (never deleted). */
+  damagedFileKeptAt: string | null
+  reason: string
+}
+
+/**
+ * Degraded mode for a running hub (hardening.md §1.4): the live file is damaged and no backup is
+ * usable. Swaps in a new empty data file, moves the damaged one to `<dataDir>/aside/` (never
+ * deleted) and records the `degraded` state, as startup recovery does. Owners reload afterwards.
+ */
+export function degradeEnvironment(storage: Storage, reason: string, now: number): Promise<DegradeResult> {
+  return storage.exclusive(async () => {
+    const { keptAt } = await storage.replaceDataFile(async (target) => {
+      const empty = open(lmdbOpenOptions(target)) as RootDatabase
+      await empty.close()
+    }, now, 'damaged')
+    storage.markDegraded({ reason, damagedFileKeptAt: keptAt, since: now })
+    return { damagedFileKeptAt: keptAt, reason }
+  })
+}

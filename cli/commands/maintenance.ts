@@ -88,7 +88,7 @@ async function throughHub(action: MaintenanceAction, table: string | undefined, 
   if (action === 'restore' && table === undefined) {
     throw new MaintenanceError('the admin API restores one table at a time: agentcom restore <table> --hub URL (a whole-environment restore is offline only)')
   }
-  const path = action === 'backup' ? '/api/admin/backup' : action === 'compact' ? `/api/admin/compact${table ? `/${table}` : ''}` : `/api/admin/restore/${table}`
+  const path = action === 'backup' ? '/api/admin/backup' : action === 'compact' ? `/api/admin/compact${table ? `/${table}` : ''}${opts.force ? '?force=true' : ''}` : `/api/admin/restore/${table}`
   const token = opts.token ?? readTokenFile(opts.tokenFile ?? join(resolve(opts.dataDir), ADMIN_TOKEN_FILE))
   process.stderr.write(`${action} through ${opts.hub}...\n`)
   let res: Response
@@ -104,7 +104,16 @@ async function throughHub(action: MaintenanceAction, table: string | undefined, 
   } catch {
     // not JSON: shown as text
   }
-  return { ok: res.ok, body }
+  return { ok: res.ok && !reportsFailure(body), body }
+}
+
+/** A 200 reply can still carry failures: a table whose backup or compaction errored. */
+function reportsFailure(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false
+  const reply = body as { status?: unknown; results?: unknown; tables_total?: unknown; tables_success?: unknown }
+  if (reply.status === 'error') return true
+  if (typeof reply.tables_success === 'number' && reply.tables_success !== reply.tables_total) return true
+  return Array.isArray(reply.results) && reply.results.some((r: { status?: unknown }) => r?.status === 'error')
 }
 
 function readTokenFile(file: string): string {
