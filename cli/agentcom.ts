@@ -7,6 +7,9 @@ import { runTokenCommand, type TokenCliOptions } from './commands/token'
 import { registerSidecarCommand } from './commands/sidecar'
 import { runMaintenance, type MaintenanceAction, type MaintenanceOptions } from './commands/maintenance'
 import { registerGitCommand } from './commands/git'
+import { registerAddAgentCommand } from './commands/add-agent'
+import { registerRemoveAgentCommand } from './commands/remove-agent'
+import { registerSubmitCommand } from './commands/submit'
 
 export function parsePort(value: string): number {
   const port = Number(value)
@@ -52,6 +55,9 @@ export function buildProgram(): Command {
 
   registerSidecarCommand(program)
   registerGitCommand(program)
+  registerAddAgentCommand(program)
+  registerRemoveAgentCommand(program)
+  registerSubmitCommand(program)
 
   const token = program
     .command('token')

@@ -1,11 +1,14 @@
-import t, { type Test } from 'tap'
-import { spawnSync } from 'node:child_process'
+import t from 'tap'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLiveHub } from '../console/console-fixture'
-import { runCli, nodeArgs, cliEnv, ROOT } from './cli-process'
+import { runCli } from './cli-process'
+import { hasTmux, startCliInTmux } from './tmux-session'
 import { consoleTarget } from '../../cli/commands/console'
+
+// real child processes on a shared 2-core machine: the 120 s default budget is too tight under load
+t.setTimeout(300_000)
 
 t.test('console --eval: tree(), kill, restart visible, errors exit 1', async (t) => {
   const hub = await startLiveHub(t)
@@ -63,56 +66,30 @@ t.test('consoleTarget resolves socket, token file and history', async (t) => {
   t.equal(consoleTarget({ dataDir: '/d', tokenFile: '/t', history: false }).tokenFile, '/t')
 })
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0
-
 t.test('the REPL in a pseudo-terminal (tmux): tree(), tab completion, history, .exit', { skip: hasTmux ? false : 'tmux not installed' }, async (t) => {
   const hub = await startLiveHub(t)
-  const session = `c1-console-${process.pid}`
   const history = join(hub.dataDir, 'history')
-  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', session, ...args], { encoding: 'utf8' })
-  t.teardown(() => void tmux('kill-server'))
-  const command = [process.execPath, ...nodeArgs(), 'console', '--data-dir', hub.dataDir, '--history', history].map(shellQuote).join(' ')
-  const envArgs = Object.entries(cliEnv({ TERM: 'xterm' }))
-    .filter(([k]) => /^(NODE_OPTIONS|NODE_PATH|PATH|HOME|TERM)$/.test(k))
-    .flatMap(([k, v]) => ['-e', `${k}=${v ?? ''}`])
-  const started = tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-c', ROOT, ...envArgs, `${command}; echo "exited $?"; sleep 30`)
-  t.equal(started.status, 0, started.stderr)
-  const pane = () => tmux('capture-pane', '-p', '-t', session).stdout
+  const term = startCliInTmux(t, 'c1-console', ['console', '--data-dir', hub.dataDir, '--history', history])
+  const pane = term.pane
 
-  await waitFor(t, () => pane().includes('agentcom>'), 'the prompt', pane, 90_000)
+  await term.waitFor('agentcom>', 'the prompt', 90_000)
   t.match(pane(), /Attached to the hub at .*console\.sock/)
-  tmux('send-keys', '-t', session, 'tree()', 'Enter')
-  await waitFor(t, () => /└─ console-server {2}<[\d.]+> {2}running/.test(pane()), 'the tree', pane)
+  term.send('tree()', 'Enter')
+  await term.waitFor(/└─ console-server {2}<[\d.]+> {2}running/, 'the tree')
   t.match(pane(), /agentcom> tree\(\)\nhub {2}<[\d.]+> {2}one_for_one\n├─ config/)
 
-  tmux('send-keys', '-t', session, "kill('sched", 'Tab')
-  await waitFor(t, () => pane().includes("kill('scheduler"), 'tab completion of an actor name', pane)
-  tmux('send-keys', '-t', session, "')", 'Enter')
-  await waitFor(t, () => /exited: killed/.test(pane()), 'the kill', pane)
-  tmux('send-keys', '-t', session, 'tree()', 'Enter')
-  await waitFor(t, () => /scheduler {2}<[\d.]+> {2}running {2}restarts=1/.test(pane()), 'the restart in the tree', pane)
+  term.send("kill('sched", 'Tab')
+  await term.waitFor("kill('scheduler", 'tab completion of an actor name')
+  term.send("')", 'Enter')
+  await term.waitFor(/exited: killed/, 'the kill')
+  term.send('tree()', 'Enter')
+  await term.waitFor(/scheduler {2}<[\d.]+> {2}running {2}restarts=1/, 'the restart in the tree')
 
-  tmux('send-keys', '-t', session, 'nosuch(', 'Enter')
-  await waitFor(t, () => /agentcom> nosuch\(\n\.\.\. $/.test(pane().trimEnd() + ' '), 'the continuation prompt', pane)
-  tmux('send-keys', '-t', session, ')', 'Enter')
-  await waitFor(t, () => pane().includes('Uncaught ReferenceError: nosuch is not defined'), 'a multi-line input and its error', pane)
-  tmux('send-keys', '-t', session, '.exit', 'Enter')
-  await waitFor(t, () => pane().includes('exited 0'), 'exit code 0 after .exit', pane)
-  await waitFor(t, () => existsSync(history) && readFileSync(history, 'utf8').includes("kill('scheduler')"), 'the history file', pane)
+  term.send('nosuch(', 'Enter')
+  await term.waitFor(() => /agentcom> nosuch\(\n\.\.\. $/.test(pane().trimEnd() + ' '), 'the continuation prompt')
+  term.send(')', 'Enter')
+  await term.waitFor('Uncaught ReferenceError: nosuch is not defined', 'a multi-line input and its error')
+  term.send('.exit', 'Enter')
+  await term.waitFor('exited 0', 'exit code 0 after .exit')
+  await term.waitFor(() => existsSync(history) && readFileSync(history, 'utf8').includes("kill('scheduler')"), 'the history file')
 })
-
-function shellQuote(s: string): string {
-  return /^[\w./=:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
-}
-
-/** Polls (real time: a terminal is outside the virtual clock) until `check` holds (the machine may be loaded: generous limits). */
-async function waitFor(t: Test, check: () => boolean, what: string, show: () => string = () => '', timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) {
-      t.fail(`timed out waiting for ${what}`, { diagnostic: true, screen: show() })
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
