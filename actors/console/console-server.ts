@@ -46,6 +46,19 @@ export class ConsoleServerActor extends Actor<never, never, never, ConsoleServer
     const server = this.server
     this.server = undefined
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+    this.removeSocketFile()
+  }
+
+  /** Also after a 'kill' (no terminate): the replacement must find the socket path free. */
+  override releaseOsResources(): void {
+    if (!this.server) return // never listened (or terminate released it): the path is not ours
+    for (const socket of this.sockets) socket.destroy()
+    this.server.close()
+    this.server = undefined
+    this.removeSocketFile()
+  }
+
+  private removeSocketFile(): void {
     try {
       unlinkSync(this.args.socketPath)
     } catch {

@@ -116,6 +116,14 @@ export abstract class Actor<Call = never, Cast = never, Info = never, Args = voi
   /** Runs when the actor stops or crashes (not on 'kill'); errors here are logged. */
   terminate(_reason: ExitReason): void | Promise<void> {}
 
+  /**
+   * Runs synchronously once the actor has ended, for every reason including 'kill' (as the
+   * ports an Erlang process owns close when it dies, whatever killed it). Release OS resources
+   * a replacement would otherwise find taken here: listening sockets, file locks. Errors are
+   * logged.
+   */
+  releaseOsResources(_reason: ExitReason): void {}
+
   /** State for the console; default: a JSON-able copy of the instance's own fields. */
   snapshot(): unknown {
     return toJsonSafe(this)

@@ -138,6 +138,7 @@ interface HandlerSurface {
   handleCast(msg: unknown): unknown
   handleInfo(msg: unknown): unknown
   terminate(reason: ExitReason): unknown
+  releaseOsResources(reason: ExitReason): void
   snapshot(): unknown
 }
 
@@ -581,12 +582,11 @@ export class Cell {
     this.rejectCalls(reason) // anything that slipped in during terminate
     this.cancelAllTimers() // and any timer terminate set
     const finalize = (this.actor as unknown as { [FINALIZE]?: () => void })[FINALIZE]
-    if (finalize) {
-      try {
-        finalize.call(this.actor)
-      } catch (thrown) {
-        this.log.error('finalize failed', { error: formatReason(reasonFromThrown(thrown)) })
-      }
+    try {
+      finalize?.call(this.actor)
+      this.actor.releaseOsResources(reason)
+    } catch (thrown) {
+      this.log.error('releasing resources failed', { error: formatReason(reasonFromThrown(thrown)) })
     }
     for (const topic of this.topics) this.host.unsubscribe(topic, this)
     this.topics.clear()

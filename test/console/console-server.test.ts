@@ -43,6 +43,20 @@ t.test("kill('scheduler') is followed by a restart visible in tree()", async (t)
   t.match((await ev(client, 'tree()')).text, /config {2}<[\d.]+> {2}running {2}restarts=1/)
 })
 
+t.test("kill('console-server') from its own console: the replacement binds the socket again", async (t) => {
+  const hub = await startLiveHub(t)
+  const client = await hub.connect()
+  const before = hub.system.whereis('console-server')?.id
+  // the reply may or may not make it out before the socket goes: the kill is what matters
+  await ev(client, "kill('console-server')").catch(() => undefined)
+  let after: string | undefined
+  for (let i = 0; i < 200 && (!(after = hub.system.whereis('console-server')?.id) || after === before); i++) await new Promise((r) => setTimeout(r, 25))
+  t.ok(after && after !== before, `restarted as ${after} (was ${before})`)
+  t.ok(hub.system.whereis('hub'), 'the hub supervisor is still up')
+  const again = await hub.connect()
+  t.match((await ev(again, 'tree()')).text, /console-server {2}<[\d.]+> {2}running {2}restarts=1/)
+})
+
 t.test('state, call, cast, actors, restart', async (t) => {
   const hub = await startLiveHub(t, { tasks: false })
   const client = await hub.connect()
