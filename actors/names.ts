@@ -50,6 +50,8 @@ export const TOPIC = {
   telemetry: 'telemetry',
   supervisor: 'supervisor',
   execution: 'execution',
+  /** `{type:'token_revoked', agent_id}` after a revoke or reset (dashboard sockets re-check). */
+  auth: 'auth',
 } as const
 
 export const channelTopic = (channel: string): string => `channel:${channel}`

@@ -5,7 +5,7 @@
 import { Actor, replyError } from '../runtime'
 import { CLOSE } from '../../relay/protocol'
 import type { Storage, Table } from '../../storage'
-import { sessionName } from '../names'
+import { TOPIC, sessionName } from '../names'
 import { adminTokenPath, readAdminTokenFile, writeAdminTokenFile } from './admin-token-file'
 import { generateToken, hashToken, isTokenRole, tokenPrefix, type TokenRole } from './token-hash'
 import { byCreation, isTokenRecord, listingOf, type TokenListing, type TokenRecord } from './token-record'
@@ -13,7 +13,7 @@ import { byCreation, isTokenRecord, listingOf, type TokenListing, type TokenReco
 export const ADMIN_AGENT_ID = 'admin'
 
 /** Bus topic of auth events: `{type:'token_revoked', agent_id}` after a revoke or reset (dashboard sockets re-check). */
-export const AUTH_TOPIC = 'auth'
+export const AUTH_TOPIC = TOPIC.auth
 
 export type AuthCall =
   | { type: 'verify'; token: string }

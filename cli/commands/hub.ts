@@ -1,6 +1,7 @@
 // `agentcom hub`: starts the hub (storage → supervision tree → HTTP + WebSockets) and keeps it
 // running until SIGTERM / SIGINT. Prints where the dashboard is and where the admin token was
 // written (and the token itself, once, on the very first start).
+import type { Logger } from '../../actors/runtime'
 import { createLogger } from '../../logging'
 import { startHub, type RunningHub } from '../../relay/hub/start-hub'
 import { parseTransportKind } from '../../relay/hub/transport'
@@ -25,14 +26,46 @@ export async function runHub(opts: HubOptions): Promise<void> {
     logger,
   })
   printBanner(running)
+  const detachCrashLogging = logProcessFaults(logger)
   const stop = (signal: string) => {
     logger.info('hub stopping', { signal })
     void running.close()
   }
-  process.once('SIGTERM', () => stop('SIGTERM'))
-  process.once('SIGINT', () => stop('SIGINT'))
+  const onTerm = () => stop('SIGTERM')
+  const onInt = () => stop('SIGINT')
+  process.once('SIGTERM', onTerm)
+  process.once('SIGINT', onInt)
   const outcome = await running.stopped
+  process.off('SIGTERM', onTerm)
+  process.off('SIGINT', onInt)
+  detachCrashLogging()
+  logger.info('hub stopped', { fatal: outcome.fatal, reason: outcome.reason })
+  await logger.close().catch(() => undefined) // the last lines reach hub.log before exit
   process.exitCode = outcome.fatal ? 1 : 0
+}
+
+/**
+ * A stray rejection or exception somewhere in the hub is logged (with its stack) instead of
+ * killing the process silently; the supervision tree contains real faults. Returns the detacher.
+ */
+export function logProcessFaults(logger: Pick<Logger, 'error'>): () => void {
+  const onRejection = (reason: unknown) => logger.error('unhandledRejection', { error: describeFault(reason) })
+  const onException = (error: unknown) => logger.error('uncaughtException', { error: describeFault(error) })
+  process.on('unhandledRejection', onRejection)
+  process.on('uncaughtException', onException)
+  return () => {
+    process.off('unhandledRejection', onRejection)
+    process.off('uncaughtException', onException)
+  }
+}
+
+export function describeFault(fault: unknown): string {
+  if (fault instanceof Error) return fault.stack ?? `${fault.name}: ${fault.message}`
+  try {
+    return typeof fault === 'string' ? fault : JSON.stringify(fault) ?? String(fault)
+  } catch {
+    return String(fault)
+  }
 }
 
 function printBanner(running: RunningHub): void {

@@ -2,7 +2,7 @@
 // ts-node so no build is needed): it binds, answers /health, writes admin.token, prints the
 // token once, and exits 0 on SIGTERM.
 import { spawn } from 'node:child_process'
-import { statSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import t from 'tap'
 import { http, tempDataDir } from './harness'
@@ -18,11 +18,28 @@ function childEnv(): NodeJS.ProcessEnv {
   return env
 }
 
+/**
+ * A plain .js boot file run with `-r ts-node/register`: the loader must be in the child's
+ * execArgv, because the hub forks the storage verifier with the same execArgv (with `-e` and an
+ * in-script require the verifier cannot load its .ts and the data file is judged damaged). Not
+ * a .ts main: tap's process-info hooks would hand a .ts entry to the ESM loader.
+ */
+function bootFile(dir: string): string {
+  const file = join(dir, 'boot-agentcom.js')
+  writeFileSync(
+    file,
+    `require(${JSON.stringify(join(ROOT, 'cli', 'agentcom'))}).buildProgram()
+      .parseAsync(['node', 'agentcom', ...process.argv.slice(2)]).catch((e) => { console.error(e); process.exit(1) })\n`,
+  )
+  return file
+}
+
 function startCli(dataDir: string, extra: string[] = []) {
-  // -e rather than a .ts main: tap's process-info hooks would hand a .ts entry to the ESM loader
-  const boot = `require(${JSON.stringify(TS_NODE_REGISTER)}); require(${JSON.stringify(join(ROOT, 'cli', 'agentcom'))}).buildProgram()
-    .parseAsync(['node', 'agentcom', ...process.argv.slice(1)]).catch((e) => { console.error(e); process.exit(1) })`
-  const child = spawn(process.execPath, ['-e', boot, 'hub', '--port', '0', '--data-dir', dataDir, ...extra], {
+  const boot = bootFile(dataDir)
+  // through sh: tap's processinfo re-injects its loader hooks into NODE_OPTIONS of every spawn,
+  // and the hub hands its env on to the verifier (which then cannot load .ts); `exec` keeps the pid
+  const argv = [process.execPath, '-r', TS_NODE_REGISTER, boot, 'hub', '--port', '0', '--data-dir', dataDir, ...extra]
+  const child = spawn('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', ...argv], {
     cwd: ROOT,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,18 +74,33 @@ t.test('agentcom hub runs, serves /health, writes admin.token, stops on SIGTERM'
   })
   const port = await hub.listening
   const health = await http(port, 'GET', '/health')
-  t.same([health.status, health.body], [200, { status: 'ok', service: 'agent_com', agents_connected: 0 }])
+  t.equal(health.status, 200)
+  t.match(health.body, { status: 'ok', service: 'agent_com', agents_connected: 0, uptime_ms: Number })
   const tokenFile = join(dataDir, 'admin.token')
   t.equal(statSync(tokenFile).mode & 0o777, 0o600)
   t.match(hub.output(), /admin token \(shown once\): [0-9a-f]{64}/)
+  t.match(hub.output(), new RegExp(`dashboard: +http://127\\.0\\.0\\.1:${port}/dashboard`))
+  t.match(hub.output(), /admin token written to .*admin\.token \(mode 0600\)/)
+  const adminToken = /admin token \(shown once\): ([0-9a-f]{64})/.exec(hub.output())![1]!
+  // state written right before SIGTERM must be there after the restart (flushed on shutdown)
+  const created = await http(port, 'POST', '/admin/tokens', { token: adminToken, body: { agent_id: 'survivor' } })
+  t.equal(created.status, 201)
+  const channel = await http(port, 'POST', '/api/channels', { token: created.body.token, body: { name: 'durable' } })
+  t.equal(channel.status, 201)
   hub.child.kill('SIGTERM')
   t.equal(await hub.exited, 0)
+  t.match(hub.output(), /hub stopping.*SIGTERM/)
+  t.notMatch(hub.output(), /DATA LOST/)
 
   const second = startCli(dataDir, ['--transport', 'ws'])
   t.teardown(() => {
     if (second.child.exitCode === null) second.child.kill('SIGKILL')
   })
-  await second.listening
+  const port2 = await second.listening
+  const info = await http(port2, 'GET', '/api/channels/durable')
+  t.same([info.status, info.body?.name], [200, 'durable'], `the channel survived the SIGTERM restart: ${info.text}\n${second.output()}`)
+  const sent = await http(port2, 'POST', '/api/message', { token: created.body.token, body: { payload: { hello: 1 } } })
+  t.equal(sent.status, 200, 'the token created before SIGTERM still works')
   t.notMatch(second.output(), /shown once/, 'the token is printed only on the first start')
   t.match(second.output(), new RegExp(`admin token: in ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
   second.child.kill('SIGINT')

@@ -2,7 +2,11 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { createTestSystem } from '../../actors/runtime'
+import { Actor, createTestSystem, type SystemInfo } from '../../actors/runtime'
+import { TOPIC } from '../../actors/names'
+import { describeFault, logProcessFaults } from '../../cli/commands/hub'
+import { healthBody } from '../../relay/hub/routes/health'
+import { sharedPushText } from '../../relay/hub/ws/session'
 import { AuthActor, generateToken, hashToken, listingOf, readAdminTokenFile, type AdminBootstrap, type RegisterReply } from '../../actors/auth'
 import { staleEntries, presenceEntry, PresenceActor } from '../../actors/presence'
 import { openStorage } from '../../storage'
@@ -117,4 +121,83 @@ t.test('hub tree: start order, subtrees from existing tree files', async (t) => 
   t.same(bare, ['auth', 'presence', 'reaper', 'sessions'])
   const empty = tempDataDir(t)
   t.same(availableSubtrees(empty), [])
+})
+
+t.test('process faults are logged, not fatal', async (t) => {
+  t.match(describeFault(new Error('boom')), /^Error: boom\n/)
+  t.equal(describeFault('plain'), 'plain')
+  t.equal(describeFault({ a: 1 }), '{"a":1}')
+  const logged: Array<[string, Record<string, unknown> | undefined]> = []
+  const before = process.listenerCount('unhandledRejection')
+  const detach = logProcessFaults({ error: (message: string, meta?: Record<string, unknown>) => void logged.push([message, meta]) })
+  t.equal(process.listenerCount('unhandledRejection'), before + 1)
+  process.emit('unhandledRejection', new Error('lost promise'), Promise.resolve())
+  detach()
+  t.equal(process.listenerCount('unhandledRejection'), before, 'detached')
+  t.equal(logged.length, 1)
+  t.equal(logged[0]![0], 'unhandledRejection')
+  t.match(String(logged[0]![1]?.error), /lost promise/)
+})
+
+t.test('revoke and reset publish token_revoked on bus topic auth', async (t) => {
+  class AuthListener extends Actor<{ type: 'events' }, never, never, undefined> {
+    private readonly events: unknown[] = []
+    override init(): void {
+      this.ctx.subscribe(TOPIC.auth)
+    }
+    override handleInfo(msg: SystemInfo): void {
+      if (msg.type === 'bus' && msg.topic === TOPIC.auth) this.events.push(msg.event)
+    }
+    override handleCall(): unknown {
+      return this.events
+    }
+  }
+  const dataDir = tempDataDir(t)
+  const storage = await openStorage({ dataDir })
+  const { system, shutdown } = createTestSystem()
+  t.teardown(async () => {
+    await shutdown()
+    await storage.close()
+  })
+  const listener = await system.spawn(AuthListener, undefined)
+  const auth = await system.spawn(AuthActor, { storage }, { name: 'auth' })
+  await auth.call({ type: 'create', agent_id: 'gone' })
+  await auth.call({ type: 'create', agent_id: 'again' })
+  t.same(await auth.call({ type: 'revoke', agent_id: 'gone' }), { revoked: 1 })
+  await auth.call({ type: 'reset', agent_id: 'again' })
+  await new Promise((r) => setImmediate(r))
+  t.same(await listener.call({ type: 'events' }), [
+    { type: 'token_revoked', agent_id: 'gone' },
+    { type: 'token_revoked', agent_id: 'again' },
+  ])
+})
+
+t.test('/health body: original keys plus real signals', async (t) => {
+  const calm = { agentsConnected: 2, storage: { closed: false, degradedReason: null }, uptimeMs: 5, verdict: null }
+  t.same(healthBody(calm), { status: 'ok', service: 'agent_com', agents_connected: 2, uptime_ms: 5 })
+  t.same(healthBody({ ...calm, storage: { closed: false, degradedReason: 'no usable backup' }, verdict: { status: 'critical', conditions: ['x'] } }), {
+    status: 'ok',
+    service: 'agent_com',
+    agents_connected: 2,
+    uptime_ms: 5,
+    storage: 'degraded',
+    storage_detail: 'no usable backup',
+    health: { status: 'critical', conditions: ['x'] },
+  })
+  t.equal(healthBody({ ...calm, storage: { closed: true, degradedReason: null } }).storage, 'closed')
+})
+
+t.test('a push shared by many sessions is serialised once per bus event', async (t) => {
+  let builds = 0
+  const event = { type: 'agent_left', agent_id: 'x' }
+  const build = () => {
+    builds++
+    return { type: 'agent_left', agent_id: 'x' }
+  }
+  const first = sharedPushText(event, build)
+  t.equal(sharedPushText(event, build), first)
+  t.equal(builds, 1)
+  t.same(JSON.parse(first), { type: 'agent_left', agent_id: 'x' })
+  t.not(sharedPushText({ ...event }, build), undefined)
+  t.equal(builds, 2, 'another event object is serialised on its own')
 })

@@ -186,6 +186,7 @@ export class AgentSocketEndpoint implements WsEndpoint<AgentConnection> {
       agentId: message.agent_id,
       sessionId,
       role,
+      remoteIp: conn.remoteIp,
       identify: message,
       handlers: this.handlers,
       hooks: this.hooks,

@@ -9,6 +9,8 @@ export interface FrameContext {
   readonly agentId: string
   /** Unique per connection; a newer connection for the same agent has a different one. */
   readonly sessionId: string
+  /** The socket's remote address (e.g. `register_local`'s `peer_address`). */
+  readonly remoteIp: string
   /** Role of the token the agent identified with. */
   readonly role: 'agent' | 'admin'
   /** Sends a frame on this connection now (for pushes that precede the reply). */

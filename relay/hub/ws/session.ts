@@ -38,6 +38,8 @@ export interface SessionArgs {
   agentId: string
   sessionId: string
   role: 'agent' | 'admin'
+  /** The socket's remote address. */
+  remoteIp: string
   identify: IdentifyMessage
   handlers: FrameHandlers
   hooks: FrameHooks
@@ -69,12 +71,29 @@ interface AgentConnectedReply {
 
 const GOODBYE_TIMEOUT_MS = 2000
 
+/**
+ * A bus event reaches every session as the same object, and most pushes built from it are the
+ * same for every recipient: serialise each once, not once per socket (an agent_joined among
+ * 10,000 connected agents is 10,000 identical frames).
+ */
+const sharedPushTexts = new WeakMap<object, string>()
+
+export function sharedPushText(event: object, build: () => object): string {
+  let text = sharedPushTexts.get(event)
+  if (text === undefined) {
+    text = JSON.stringify(build())
+    sharedPushTexts.set(event, text)
+  }
+  return text
+}
+
 export class SessionActor extends Actor<SessionCall, SessionCast, never, SessionArgs> {
   private hub!: HubContext
   private socket!: SocketPort
   private agentId = ''
   private sessionId = ''
   private role: 'agent' | 'admin' = 'agent'
+  private remoteIp = ''
   private handlers: FrameHandlers = {}
   private hooks!: FrameHooks
   private frameContext!: FrameContext
@@ -89,12 +108,14 @@ export class SessionActor extends Actor<SessionCall, SessionCast, never, Session
     this.agentId = args.agentId
     this.sessionId = args.sessionId
     this.role = args.role
+    this.remoteIp = args.remoteIp
     this.handlers = args.handlers
     this.hooks = args.hooks
     this.frameContext = {
       hub: this.hub,
       agentId: this.agentId,
       sessionId: this.sessionId,
+      remoteIp: this.remoteIp,
       role: this.role,
       send: (frame) => void this.send(frame),
     }
@@ -193,6 +214,7 @@ export class SessionActor extends Actor<SessionCall, SessionCast, never, Session
       agent_id: this.agentId,
       session_id: this.sessionId,
       role: this.role,
+      remote_ip: this.remoteIp,
       connection_id: this.socket?.connectionId,
       socket_open: this.socket?.isOpen,
       channels: [...this.channels],
@@ -232,13 +254,13 @@ export class SessionActor extends Actor<SessionCall, SessionCast, never, Session
   private forwardPresence(event: PresenceEvent): void {
     switch (event?.type) {
       case 'agent_joined':
-        if (event.agent.agent_id !== this.agentId) this.send(agentJoinedPush(event.agent)) // own join suppressed
+        if (event.agent.agent_id !== this.agentId) this.sendShared(event, () => agentJoinedPush(event.agent)) // own join suppressed
         return
       case 'agent_left':
-        if (event.agent_id !== this.agentId) this.send(agentLeftPush(event.agent_id))
+        if (event.agent_id !== this.agentId) this.sendShared(event, () => agentLeftPush(event.agent_id))
         return
       case 'status_changed':
-        this.send(statusChangedPush(event.agent)) // including self, as the original
+        this.sendShared(event, () => statusChangedPush(event.agent)) // including self, as the original
         return
     }
   }
@@ -247,12 +269,14 @@ export class SessionActor extends Actor<SessionCall, SessionCast, never, Session
     if (event?.type !== 'message' || !event.message) return
     const to = event.message.to
     if (to !== null && to !== undefined && to !== 'broadcast' && to !== this.agentId) return
-    this.send(messagePush(event.message)) // the sender gets its own broadcasts, as the original
+    const message = event.message
+    this.sendShared(event, () => messagePush(message)) // the sender gets its own broadcasts, as the original
   }
 
   private forwardChannel(event: ChannelEvent): void {
     if (event?.type === 'channel_message' && event.message && event.message.from !== this.agentId) {
-      this.send(channelMessagePush(event.channel, event.message))
+      const message = event.message
+      this.sendShared(event, () => channelMessagePush(event.channel, message))
     } else if (event?.type === 'channel_agent_joined' && typeof event.agent_id === 'string' && event.agent_id !== this.agentId) {
       this.send(channelAgentJoinedPush(event.channel, event.agent_id))
     }
@@ -284,13 +308,17 @@ export class SessionActor extends Actor<SessionCall, SessionCast, never, Session
   private registerOllama(url: string): void {
     const registry = this.ctx.system.whereis(ACTOR.llmRegistry)
     // not awaited: a slow registry must not delay `identified`
-    registry?.call({ type: 'register_local', agent_id: this.agentId, ollama_url: url }).catch((error: unknown) => {
+    registry?.call({ type: 'register_local', agent_id: this.agentId, ollama_url: url, peer_address: this.remoteIp || null }).catch((error: unknown) => {
       this.ctx.log.warn('session: ollama_url registration failed', { agent_id: this.agentId, error: String(error) })
     })
   }
 
   private send(frame: object): boolean {
     return this.socket.send(frame)
+  }
+
+  private sendShared(event: object, build: () => object): boolean {
+    return this.socket.sendText(sharedPushText(event, build))
   }
 }
 

@@ -8,6 +8,8 @@ export interface SocketPort {
   readonly isOpen: boolean
   /** Serialises and sends one frame; false when the socket is closed (or was closed for backpressure). */
   send(frame: object): boolean
+  /** Sends an already serialised frame (one JSON text shared by many sockets). */
+  sendText(text: string): boolean
   close(code: number, reason: string): void
 }
 
@@ -18,6 +20,7 @@ export function socketPortOf(conn: WsConnection<unknown>): SocketPort {
       return conn.isOpen
     },
     send: (frame) => conn.send(JSON.stringify(frame)),
+    sendText: (text) => conn.send(text),
     close: (code, reason) => conn.close(code, reason),
   }
 }
