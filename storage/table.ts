@@ -58,12 +58,23 @@ export class Table<K extends TableKey = TableKey, V = unknown> {
     this.db = db
   }
 
+  /** A key too long for LMDB (> 1978 bytes encoded) cannot have been stored: absent, not a throw. */
   get(key: K): V | undefined {
-    return this.db.get(key)
+    try {
+      return this.db.get(key)
+    } catch (error) {
+      if (isOversizedKey(error)) return undefined
+      throw error
+    }
   }
 
   has(key: K): boolean {
-    return this.db.doesExist(key)
+    try {
+      return this.db.doesExist(key)
+    } catch (error) {
+      if (isOversizedKey(error)) return false
+      throw error
+    }
   }
 
   /**
@@ -131,6 +142,12 @@ export class Table<K extends TableKey = TableKey, V = unknown> {
     const removals = keys.map((key) => this.remove(key))
     return this.gate.transactionDepth > 0 ? JOINED_WRITE : Promise.all(removals).then(() => undefined)
   }
+}
+
+// ordered-binary's message when the encoded key exceeds LMDB's maximum key size (fault/fuzz found it
+// crashing the task queue through a 3000-character task_id).
+function isOversizedKey(error: unknown): boolean {
+  return error instanceof RangeError && /does not fit in target buffer|key.*(too large|larger)/i.test(error.message)
 }
 
 function closedError(table: string): StorageError {

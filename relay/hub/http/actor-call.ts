@@ -11,6 +11,10 @@ export async function callActor<R>(hub: HubContext, name: string, message: objec
     if (error instanceof ActorExited || error instanceof CallTimeout) {
       throw new HttpError(503, { error: 'service_unavailable', service: name })
     }
+    // a write the store could not commit (disk full, I/O error): the actor restarts from disk
+    if ((error as { code?: unknown } | null)?.code === 'table_corrupted') {
+      throw new HttpError(503, { error: 'storage_unavailable', service: name })
+    }
     throw error
   }
 }
