@@ -16,7 +16,7 @@ export { backup, listBackups, lastBackupTime, backupName, backupTime, applyReten
 export type { BackupEntry, BackupResult, BackupOptions } from './backup'
 export { compact, writeCompactedCopy, withCompactionEntry, COMPACTION_THRESHOLD, COMPACTION_HISTORY_LIMIT } from './compaction'
 export type { CompactionResult, CompactOptions, CompactionHistoryEntry } from './compaction'
-export { verify, verifyLive } from './integrity/verify'
+export { verify, verifyLive, VerifierUnavailable } from './integrity/verify'
 export type { VerifyReport, VerifyOptions } from './integrity/verify'
 export { walkLmdbFile } from './integrity/page-walker'
 export type { PageWalkReport, TreeReport } from './integrity/page-walker'

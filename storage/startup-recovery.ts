@@ -5,7 +5,7 @@ import { constants, copyFileSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultBackupDir, generationOf, lmdbDirOf, moveAside, nextDataFileName, readCurrentDataFile, writeCurrentDataFile } from './data-files'
 import { openStorage, type Storage, type StorageOptions } from './environment'
-import { verify, type VerifyOptions, type VerifyReport } from './integrity/verify'
+import { verify, VerifierUnavailable, type VerifyOptions, type VerifyReport } from './integrity/verify'
 import { newestGoodBackup, type RejectedBackup } from './restore'
 
 export interface RecoveryOptions extends StorageOptions {
@@ -21,6 +21,8 @@ export type RecoveryOutcome =
   | 'fresh'
   /** The data file verified clean. */
   | 'clean'
+  /** The verifier could not run (says nothing about the file): opened as is, with a warning. */
+  | 'unverified'
   /** The data file was damaged; the newest good backup replaced it. */
   | 'restored'
   /** The data file was damaged and no backup was usable: started empty. Data lost. */
@@ -48,7 +50,15 @@ export async function recoverStorage(options: RecoveryOptions): Promise<{ storag
     const storage = openStorage(options)
     return { storage, report: report('fresh', storage, 'no environment yet: created an empty one') }
   }
-  const verification = await verify(join(lmdbDir, current), options.verify)
+  let verification: VerifyReport
+  try {
+    verification = await verify(join(lmdbDir, current), options.verify)
+  } catch (error) {
+    if (!(error instanceof VerifierUnavailable)) throw error
+    // a check that could not run is no evidence of damage: never move a good file aside for it
+    const storage = openStorage(options)
+    return { storage, report: report('unverified', storage, `${error.message}; opened the data file without checking it`) }
+  }
   if (verification.ok) {
     const storage = openStorage(options)
     return { storage, report: { ...report('clean', storage, 'the data file verified clean'), verification } }

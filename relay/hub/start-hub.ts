@@ -180,7 +180,7 @@ function logStorageReport(log: Logger, report: RecoveryReport): void {
   if (report.dataLost) {
     // loud on purpose: the operator must see this (hardening.md §1.4 degraded mode)
     log.error(`CRITICAL: ${report.message}`, { outcome: report.outcome, data_file: report.dataFile })
-  } else if (report.outcome === 'restored') {
+  } else if (report.outcome === 'restored' || report.outcome === 'unverified') {
     log.warn(`storage: ${report.message}`, { outcome: report.outcome, backup_used: report.backupUsed })
   } else {
     log.info(`storage: ${report.message}`, { outcome: report.outcome })

@@ -1,6 +1,7 @@
 // Child-process side of `verify`: a damaged LMDB file can crash the process that reads it
 // (SIGSEGV inside the native binding), so the reading happens here and the parent treats a
-// crash as "damaged". Usage: fork(this file, [dataFile]); one message back: VerifierMessage.
+// crash as "damaged". Usage: fork(this file, [dataFile]); messages back: `{ready: true}` once
+// loaded, then one VerifierMessage.
 import { open, type RootDatabase } from 'lmdb'
 import { lmdbOpenOptions } from '../lmdb-options'
 import { walkLmdbFile, type PageWalkReport } from './page-walker'
@@ -51,6 +52,8 @@ if (require.main === module) {
     process.stderr.write('usage: fork verifier-process <data file>\n')
     process.exit(2)
   }
+  // first: the modules loaded and the process runs (the parent tells "could not start" from "damaged")
+  process.send({ ready: true })
   let message: VerifierMessage
   try {
     message = main(path)

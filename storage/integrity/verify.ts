@@ -30,11 +30,23 @@ export interface VerifyOptions {
   childProcess?: { execArgv?: string[]; env?: NodeJS.ProcessEnv }
 }
 
+/**
+ * The verifier process could not start or died before it ran (a missing script, a broken
+ * loader): says nothing about the file, which must not be treated as damaged.
+ */
+export class VerifierUnavailable extends Error {
+  constructor(readonly detail: string) {
+    super(`the storage verifier could not run: ${detail}`)
+    this.name = 'VerifierUnavailable'
+  }
+}
+
 const VERIFIER_SCRIPT = join(__dirname, `verifier-process${extname(__filename)}`)
 
 /**
  * Checks the data file at `path`, which no process may be writing (a closed environment or a
- * backup; for the live one use `verifyLive`). Never throws for a damaged or missing file.
+ * backup; for the live one use `verifyLive`). Never throws for a damaged or missing file; throws
+ * VerifierUnavailable when the check itself could not run.
  */
 export async function verify(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = Date.now()
@@ -42,6 +54,7 @@ export async function verify(path: string, options: VerifyOptions = {}): Promise
   const lockExisted = existsSync(lockFileOf(path))
   try {
     const outcome = await runVerifier(options.verifierScript ?? VERIFIER_SCRIPT, path, options.timeoutMs ?? 600_000, options.childProcess ?? {})
+    if ('unavailable' in outcome) throw new VerifierUnavailable(outcome.unavailable)
     if ('failure' in outcome) return damaged(path, [outcome.failure], outcome.crashed, started)
     const { problems, tables, pageWalk } = outcome.message
     return { path, ok: problems.length === 0, problems, crashed: false, tables, pageWalk, durationMs: Date.now() - started }
@@ -67,7 +80,7 @@ export function verifyLive(storage: Storage, options: VerifyOptions = {}): Promi
   })
 }
 
-type VerifierOutcome = { message: VerifierMessage } | { failure: string; crashed: boolean }
+type VerifierOutcome = { message: VerifierMessage } | { failure: string; crashed: boolean } | { unavailable: string }
 
 function runVerifier(script: string, path: string, timeoutMs: number, settings: { execArgv?: string[]; env?: NodeJS.ProcessEnv }): Promise<VerifierOutcome> {
   return new Promise((resolve) => {
@@ -78,6 +91,7 @@ function runVerifier(script: string, path: string, timeoutMs: number, settings: 
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     })
     let message: VerifierMessage | null = null
+    let ready = false
     let stderr = ''
     let timedOut = false
     const timer = setTimeout(() => {
@@ -88,18 +102,20 @@ function runVerifier(script: string, path: string, timeoutMs: number, settings: 
       if (stderr.length < 4000) stderr += chunk.toString()
     })
     child.on('message', (received) => {
-      message = received as VerifierMessage
+      if ((received as { ready?: unknown }).ready === true) ready = true
+      else message = received as VerifierMessage
     })
     child.on('error', (error) => {
       clearTimeout(timer)
-      resolve({ failure: `could not start the verifier: ${error.message}`, crashed: false })
+      resolve({ unavailable: `could not start the verifier: ${error.message}` })
     })
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
       if (message !== null && code === 0) return resolve({ message })
-      if (timedOut) return resolve({ failure: `the verifier did not finish within ${timeoutMs} ms`, crashed: false })
       const how = signal !== null ? `signal ${signal}` : `exit code ${code}`
       const detail = stderr.trim().split('\n').slice(-3).join(' | ')
+      if (!ready && !timedOut) return resolve({ unavailable: `the verifier exited before it started (${how})${detail ? `: ${detail}` : ''}` })
+      if (timedOut) return resolve({ failure: `the verifier did not finish within ${timeoutMs} ms`, crashed: false })
       resolve({ failure: `the verifier died reading the file (${how})${detail ? `: ${detail}` : ''}`, crashed: true })
     })
   })

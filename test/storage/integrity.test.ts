@@ -2,7 +2,7 @@ import t from 'tap'
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openStorage, verify, verifyLive, walkLmdbFile, type Storage } from '../../storage'
+import { openStorage, recoverStorage, verify, verifyLive, VerifierUnavailable, walkLmdbFile, type Storage } from '../../storage'
 
 // The verifier child with only the TypeScript loader (tap's coverage hooks double its start-up).
 const LIGHT_VERIFIER = {
@@ -113,17 +113,36 @@ t.test('verify: a verifier that crashes or hangs means damaged, and never takes 
   const file = await closedStore(t)
   const dir = tempDir(t)
   const crashing = join(dir, 'crashing-reader.js')
-  writeFileSync(crashing, "process.kill(process.pid, 'SIGSEGV')\n")
+  writeFileSync(crashing, "process.send({ ready: true }, () => process.kill(process.pid, 'SIGSEGV'))\n")
   const crashed = await verify(file, { verifierScript: crashing })
   t.notOk(crashed.ok)
   t.ok(crashed.crashed)
   t.match(crashed.problems[0], /SIGSEGV/)
 
   const hanging = join(dir, 'hanging-reader.js')
-  writeFileSync(hanging, 'setInterval(() => {}, 1000)\n')
+  writeFileSync(hanging, 'process.send({ ready: true })\nsetInterval(() => {}, 1000)\n')
   const hung = await verify(file, { verifierScript: hanging, timeoutMs: 300 })
   t.notOk(hung.ok)
   t.match(hung.problems[0], /did not finish/)
+})
+
+t.test('a verifier that cannot start says nothing about the file: VerifierUnavailable, and startup opens the data as is', async (t) => {
+  const file = await closedStore(t)
+  const broken = join(tempDir(t), 'broken-loader.js')
+  writeFileSync(broken, "throw new Error('cannot load the TypeScript hooks')\n")
+  await t.rejects(verify(file, { verifierScript: broken }), VerifierUnavailable)
+  await t.rejects(verify(file, { verifierScript: join(tempDir(t), 'missing.js') }), VerifierUnavailable)
+
+  const dataDir = tempDir(t)
+  const first = openStorage({ dataDir })
+  await first.table<string, string>('agentcom_config').put('kept', 'yes')
+  await first.close()
+  const { storage, report } = await recoverStorage({ dataDir, verify: { verifierScript: broken } })
+  t.teardown(() => storage.close())
+  t.equal(report.outcome, 'unverified')
+  t.equal(report.dataLost, false)
+  t.match(report.message, /could not run/)
+  t.equal(storage.table<string, string>('agentcom_config').get('kept'), 'yes', 'the data file was opened, not moved aside')
 })
 
 t.test('verifyLive checks the running store while writers keep writing', async (t) => {
