@@ -3,9 +3,8 @@
 // before this tree starts; the endpoint (transport) starts after it, so everything it routes to
 // is up, and stops first.
 //
-// Subtrees of other areas join when their tree file exists: `supervisors/trees/<slot>-tree.ts`
-// exporting `<slot>Tree(deps: SubtreeDeps): ChildSpec` (extra deps fields are ignored by trees
-// that do not need them).
+// Each subtree is `supervisors/trees/<slot>-tree.ts` exporting `<slot>Tree(deps: SubtreeDeps):
+// ChildSpec` (extra deps fields are ignored by trees that do not need them), listed in SUBTREES.
 //
 //   hub (one_for_one)
 //   ├── auth                       tokens (hashed), roles, first admin token
@@ -13,13 +12,12 @@
 //   ├── reaper                     evicts agents without ping for > 60 s
 //   ├── [messaging]                config, mailbox, channels, history, threads, analytics
 //   ├── [tasks]                    task queue → agent FSMs → agents → scheduler → sweeper
-//   ├── [observability]            SLOT: metrics, alerter, rate limiter, validation tracker
-//   ├── [registries]               SLOT: LLM registry, repo registry
-//   ├── [dashboard]                SLOT: dashboard state, notifier
-//   ├── [maintenance]              SLOT: backup, compaction
-//   ├── [console]                  SLOT: console server (REPL socket)
+//   ├── [observability]            metrics, alerter, rate limiter, validation tracker
+//   ├── [registries]               LLM registry, repo registry
+//   ├── [dashboard]                dashboard state, notifier
+//   ├── [maintenance]              backup, compaction
+//   ├── [console]                  console server (REPL socket)
 //   └── sessions                   DynamicSupervisor: one `agent:<id>` per identified socket
-import { join } from 'node:path'
 import type { ActorRef, ActorSystem } from '../actors/runtime'
 import { AuthActor } from '../actors/auth'
 import { PresenceActor } from '../actors/presence'
@@ -27,7 +25,13 @@ import { ReaperActor, type ReaperArgs } from '../actors/reaper'
 import { ACTOR } from '../actors/names'
 import type { Storage } from '../storage'
 import type { HubOptions } from '../relay/hub/hub-context'
-import { loadOptionalModule } from '../relay/hub/module-discovery'
+import { consoleTree } from './trees/console-tree'
+import { dashboardTree } from './trees/dashboard-tree'
+import { maintenanceTree } from './trees/maintenance-tree'
+import { messagingTree } from './trees/messaging-tree'
+import { observabilityTree } from './trees/observability-tree'
+import { registriesTree } from './trees/registries-tree'
+import { tasksTree } from './trees/tasks-tree'
 import { workerSpec, type ChildSpec } from './child-spec'
 import { dynamicSupervisorSpec } from './dynamic-supervisor'
 import { startSupervisor, type SupervisorCall } from './supervisor'
@@ -49,8 +53,6 @@ export interface HubTreeDeps extends SubtreeDeps {
   reaper?: ReaperArgs
   /** Cap on simultaneously identified agents (default unlimited). */
   maxSessions?: number
-  /** Where `<slot>-tree` modules are looked up (tests). Default `supervisors/trees`. */
-  treesDir?: string
   /** Leave out these subtrees even if their files exist (tests of the front door alone). */
   skipSlots?: readonly SubtreeSlot[]
 }
@@ -70,28 +72,18 @@ export function startHubTree(system: ActorSystem, deps: HubTreeDeps): Promise<Ac
   return startSupervisor(system, { name: HUB_SUPERVISOR, strategy: 'one_for_one', children: hubTreeChildren(deps) })
 }
 
-/** The subtree slots whose tree files exist, in start order. */
-export function availableSubtrees(treesDir: string = join(__dirname, 'trees')): SubtreeSlot[] {
-  return SUBTREE_SLOTS.filter((slot) => treeFactory(treesDir, slot) !== null)
+const SUBTREES: Readonly<Record<SubtreeSlot, (deps: SubtreeDeps) => ChildSpec>> = {
+  messaging: messagingTree,
+  tasks: tasksTree,
+  observability: observabilityTree,
+  registries: registriesTree,
+  dashboard: dashboardTree,
+  maintenance: maintenanceTree,
+  console: consoleTree,
 }
 
 function subtrees(deps: HubTreeDeps): ChildSpec[] {
-  const dir = deps.treesDir ?? join(__dirname, 'trees')
   const skip = new Set(deps.skipSlots ?? [])
-  const specs: ChildSpec[] = []
-  for (const slot of SUBTREE_SLOTS) {
-    if (skip.has(slot)) continue
-    const factory = treeFactory(dir, slot)
-    if (factory === null) continue
-    const spec = factory({ storage: deps.storage, dataDir: deps.dataDir, options: deps.options })
-    if (typeof spec?.id !== 'string' || typeof spec.start !== 'function') throw new TypeError(`${slot}-tree: ${slot}Tree() must return a ChildSpec`)
-    specs.push(spec)
-  }
-  return specs
-}
-
-function treeFactory(dir: string, slot: SubtreeSlot): ((deps: SubtreeDeps) => ChildSpec) | null {
-  const mod = loadOptionalModule(join(dir, `${slot}-tree`))
-  const factory = mod?.[`${slot}Tree`]
-  return typeof factory === 'function' ? (factory as (deps: SubtreeDeps) => ChildSpec) : null
+  const shared: SubtreeDeps = { storage: deps.storage, dataDir: deps.dataDir, options: deps.options }
+  return SUBTREE_SLOTS.filter((slot) => !skip.has(slot)).map((slot) => SUBTREES[slot](shared))
 }

@@ -11,14 +11,12 @@ import { adminTokenPath } from '../../actors/auth'
 import { recoverStorage, type RecoveryReport } from '../../storage'
 import { startHubTree, type HubTreeDeps } from '../../supervisors/hub-tree'
 import type { HubContext, HubOptions } from './hub-context'
-import { loadOptionalModule } from './module-discovery'
 import { registerRouteModules } from './routes'
 import { HubRouter } from './routing'
 import { createTransport, defaultTransportKind, type HubTransport, type TransportKind, type WsEndpoint } from './transport'
 import { AgentSocketEndpoint } from './ws/agent-endpoint'
-import { createPlaceholderDashboardEndpoint } from './ws/dashboard-placeholder'
-import { loadFrameHandlers } from './ws/frame-handlers'
-import { join } from 'node:path'
+import { createDashboardEndpoint } from './dashboard/endpoint'
+import { mergeFrameHandlers } from './ws/frame-handlers'
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -27,7 +25,7 @@ export interface StartHubOptions extends Partial<Omit<HubOptions, 'dataDir'>> {
   clock?: Clock
   logger?: Logger
   /** Tree knobs for tests (reaper timings, subtrees to skip). */
-  tree?: Pick<HubTreeDeps, 'reaper' | 'maxSessions' | 'skipSlots' | 'treesDir'>
+  tree?: Pick<HubTreeDeps, 'reaper' | 'maxSessions' | 'skipSlots'>
   /** Transport limits beyond the body/frame size (tests: a short idle timeout). */
   idleTimeoutMs?: number
 }
@@ -86,8 +84,8 @@ export async function startHub(input: StartHubOptions): Promise<RunningHub> {
     // 3. the endpoint: routes, /ws, /ws/dashboard
     const router = new HubRouter({ logger: log })
     registerRouteModules(router, hub)
-    const agentEndpoint = new AgentSocketEndpoint(hub, loadFrameHandlers())
-    dashboard = dashboardEndpoint(hub)
+    const agentEndpoint = new AgentSocketEndpoint(hub, mergeFrameHandlers())
+    dashboard = createDashboardEndpoint(hub) as WsEndpoint<unknown>
     const websockets: Record<string, WsEndpoint<unknown>> = {
       '/ws': agentEndpoint as WsEndpoint<unknown>,
       '/ws/dashboard': dashboard,
@@ -155,14 +153,6 @@ async function listenWithFallback(
       throw fallbackError
     }
   }
-}
-
-/** The dashboard area's endpoint when its file exists (CONTRACTS.md), else the placeholder. */
-function dashboardEndpoint(hub: HubContext): WsEndpoint<unknown> {
-  const mod = loadOptionalModule(join(__dirname, 'dashboard', 'endpoint'))
-  const factory = mod?.createDashboardEndpoint
-  if (typeof factory === 'function') return (factory as (hub: HubContext) => WsEndpoint<unknown>)(hub)
-  return createPlaceholderDashboardEndpoint(hub) as WsEndpoint<unknown>
 }
 
 /** An endpoint with its own timers or subscriptions (the dashboard feed) releases them here. */

@@ -7,34 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { silentLogger } from '../../actors/runtime'
 import { startHub } from '../../relay/hub/start-hub'
-import { availableSubtrees } from '../../supervisors/hub-tree'
 import { runCli } from './cli-process'
 import { hasTmux, startCliInTmux } from './tmux-session'
 
 // real child processes on a shared 2-core machine: the 120 s default budget is too tight under load
 t.setTimeout(300_000)
 
-const REAL_TREES = join(__dirname, '..', '..', 'supervisors', 'trees')
-
-/** undefined when the real trees already include the console; else a dir of shims that do. */
-function treesWithConsole(dir: string): string | undefined {
-  if (availableSubtrees().includes('console')) return undefined
-  const shims = join(dir, 'trees')
-  mkdirSync(shims)
-  for (const slot of availableSubtrees()) {
-    writeFileSync(join(shims, `${slot}-tree.js`), `module.exports = require(${JSON.stringify(join(REAL_TREES, `${slot}-tree`))})\n`)
-  }
-  const consoleModule = join(__dirname, '..', '..', 'actors', 'console')
-  writeFileSync(join(shims, 'console-tree.js'), `exports.consoleTree = require(${JSON.stringify(consoleModule)}).consoleTree\n`)
-  return shims
-}
-
 t.test('agentcom console against a real hub: tree(), kill, restart', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'c1-hub-'))
-  const scratch = mkdtempSync(join(tmpdir(), 'c1-trees-'))
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }))
-  const treesDir = treesWithConsole(scratch)
-  const running = await startHub({ dataDir, port: 0, logger: silentLogger, tree: treesDir ? { treesDir } : undefined })
+  const running = await startHub({ dataDir, port: 0, logger: silentLogger })
   t.teardown(async () => {
     await running.close()
     rmSync(dataDir, { recursive: true, force: true })
@@ -52,14 +33,13 @@ t.test('agentcom console against a real hub: tree(), kill, restart', async (t) =
 
 t.test('agentcom console in a pseudo-terminal (tmux) against a real hub: tree, kill, restart, completion, history', { skip: hasTmux ? false : 'tmux not installed' }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'c2-hub-'))
-  const scratch = mkdtempSync(join(tmpdir(), 'c2-trees-'))
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }))
-  const treesDir = treesWithConsole(scratch)
-  const running = await startHub({ dataDir, port: 0, logger: silentLogger, tree: treesDir ? { treesDir } : undefined })
+  const running = await startHub({ dataDir, port: 0, logger: silentLogger })
   t.teardown(async () => {
     await running.close()
     rmSync(dataDir, { recursive: true, force: true })
   })
+  const scratch = mkdtempSync(join(tmpdir(), 'c2-history-'))
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }))
   const history = join(scratch, 'history')
   const term = startCliInTmux(t, 'c2-hub-console', ['console', '--data-dir', dataDir, '--history', history])
   await term.waitFor('agentcom>', 'the prompt', 90_000)

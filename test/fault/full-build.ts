@@ -1,24 +1,29 @@
 // Transpiles every source folder of the project (no type-check) to CommonJS in a temp dir, once
-// per test process. test/cli/cli-build.ts follows static imports only, which misses the modules
-// the hub discovers at run time (route modules, subtrees, frame handlers): a hub built that way
-// answers 404 on most routes. Non-TypeScript files are copied alongside. (Fixture, no tests.)
+// per test process, with the non-TypeScript files (ui/ assets) copied alongside, so a hub process
+// under test serves everything it serves in production. (Fixture, no tests.)
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import ts from 'typescript'
 
 const ROOT = resolve(__dirname, '..', '..')
-const SOURCE_DIRS = ['actors', 'cli', 'logging', 'relay', 'storage', 'supervisors', 'ui']
+// plus the simulated agents of the benchmarks and the e2e child scripts
+const SOURCE_DIRS = ['actors', 'cli', 'logging', 'relay', 'storage', 'supervisors', 'ui', join('bench', 'sim'), join('test', 'e2e', 'bin')]
 let built: string | undefined
 
-/** The path of the transpiled cli/agentcom.js (built on first use; removed at process exit). */
-export function fullyBuiltCli(): string {
+/** The root of the transpiled tree (built on first use; removed at process exit). */
+export function fullyBuiltRoot(): string {
   if (built) return built
-  const outDir = mkdtempSync(join(tmpdir(), 'z1-full-build-'))
+  const outDir = mkdtempSync(join(tmpdir(), 'agentcom-test-build-'))
   process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
   for (const dir of SOURCE_DIRS) copyTree(join(ROOT, dir), outDir)
-  built = join(outDir, 'cli', 'agentcom.js')
+  built = outDir
   return built
+}
+
+/** The path of the transpiled cli/agentcom.js. */
+export function fullyBuiltCli(): string {
+  return join(fullyBuiltRoot(), 'cli', 'agentcom.js')
 }
 
 function copyTree(dir: string, outDir: string): void {

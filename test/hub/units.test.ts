@@ -11,9 +11,9 @@ import { AuthActor, generateToken, hashToken, listingOf, readAdminTokenFile, typ
 import { staleEntries, presenceEntry, PresenceActor } from '../../actors/presence'
 import { openStorage } from '../../storage'
 import { presentedToken } from '../../relay/hub/http/auth-guard'
-import { loadFrameHandlers } from '../../relay/hub/ws/frame-handlers'
-import { exportsEndingWith, moduleFilesIn } from '../../relay/hub/module-discovery'
-import { hubTreeChildren, availableSubtrees } from '../../supervisors/hub-tree'
+import { mergeFrameHandlers } from '../../relay/hub/ws/frame-handlers'
+import type { FrameHandlers } from '../../relay/hub/ws/frame-context'
+import { hubTreeChildren, SUBTREE_SLOTS } from '../../supervisors/hub-tree'
 import { tempDataDir } from './harness'
 
 t.test('tokens: 64 hex, hashed, listed by prefix', async (t) => {
@@ -87,40 +87,27 @@ t.test('auth actor: first admin token, re-registered from admin.token when the s
   await second.stop()
 })
 
-t.test('module discovery: module files, export convention, duplicate handlers refused', async (t) => {
-  const dir = tempDataDir(t)
-  writeFileSync(join(dir, 'a.js'), "exports.aHandlers = { ping: () => ({ type: 'pong' }) }; exports.other = 1")
-  writeFileSync(join(dir, 'b.js'), "exports.bHandlers = { ping: () => null }")
-  writeFileSync(join(dir, 'index.js'), '')
-  writeFileSync(join(dir, 'c.d.ts'), '')
-  t.same(moduleFilesIn(dir), [join(dir, 'a'), join(dir, 'b')])
-  t.same(exportsEndingWith({ xHandlers: 1, y: 2 }, 'Handlers'), [['xHandlers', 1]])
-  t.throws(() => loadFrameHandlers(dir), /frame type "ping" is handled twice/)
-  const single = join(dir, 'single')
-  mkdirSync(single)
-  writeFileSync(join(single, 'a.js'), "exports.aHandlers = { ping: () => ({ type: 'pong' }) }")
-  t.same(Object.keys(loadFrameHandlers(single)), ['ping'])
-  const real = loadFrameHandlers()
+t.test('frame handlers: merged from the area modules, a type handled twice refused', async (t) => {
+  const ping = () => ({ type: 'pong' as const })
+  t.throws(() => mergeFrameHandlers({ a: { ping } as FrameHandlers, b: { ping } as FrameHandlers }), /frame type "ping" is handled twice: a and b/)
+  const real = mergeFrameHandlers()
   for (const type of ['ping', 'status', 'list_agents', 'task_accepted', 'task_complete', 'task_failed', 'task_recovering', 'task_rejected', 'task_progress', 'ollama_report', 'resource_report']) {
     t.type(real[type as keyof typeof real], 'function', `${type} is handled`)
   }
 })
 
-t.test('hub tree: start order, subtrees from existing tree files', async (t) => {
+t.test('hub tree: start order, every subtree, subtrees can be left out', async (t) => {
   const dataDir = tempDataDir(t)
   const storage = openStorage({ dataDir })
   t.teardown(() => storage.close())
   const options = { port: 0, host: '127.0.0.1', dataDir, openRegistration: false }
-  const slots = availableSubtrees()
-  t.ok(slots.includes('tasks') && slots.includes('messaging'))
   const ids = hubTreeChildren({ storage, dataDir, options }).map((c) => c.id)
   t.same(ids.slice(0, 3), ['auth', 'presence', 'reaper'])
   t.equal(ids.at(-1), 'sessions', 'sessions last: the endpoint starts after the tree')
+  t.equal(ids.length, 3 + SUBTREE_SLOTS.length + 1, 'one child per subtree slot')
   t.ok(ids.indexOf('messaging') < ids.indexOf('tasks'))
-  const bare = hubTreeChildren({ storage, dataDir, options, skipSlots: slots }).map((c) => c.id)
+  const bare = hubTreeChildren({ storage, dataDir, options, skipSlots: SUBTREE_SLOTS }).map((c) => c.id)
   t.same(bare, ['auth', 'presence', 'reaper', 'sessions'])
-  const empty = tempDataDir(t)
-  t.same(availableSubtrees(empty), [])
 })
 
 t.test('process faults are logged, not fatal', async (t) => {

@@ -2,15 +2,14 @@
 // is hand-listed: paths come from the live router, request bodies from relay/protocol's
 // HTTP_BODIES (each names its route), and each route's auth requirement is *observed* by probing
 // its handler on a private router whose hub answers nothing (see probeRouteAuth) — so a route
-// that changes its guard changes the document. Only `openApiRoutes` may end in `Routes` here:
-// registerRouteModules calls every such export as a route module.
+// that changes its guard changes the document. The document route itself is public.
 import { ACTOR } from '../../../actors/names'
 import { HTTP_BODIES, HTTP_BODY_KEYS, openApiComponents, type HttpBodyKey } from '../../protocol'
 import type { RouteModule } from '../http/route-module'
 import type { HubContext, HubOptions } from '../hub-context'
 import { HubRouter, type HttpMethod } from '../routing'
 import type { HubRequest, TransportLogger } from '../transport/types'
-import { registerRouteModules } from './index'
+import { API_ROUTE_MODULES, registerRoutes } from './route-modules'
 
 export const OPENAPI_PATH = '/api/openapi.json'
 
@@ -66,7 +65,7 @@ class ProbeHubUntouchable extends Error {}
  */
 export async function probeRouteAuth(options: HubOptions): Promise<Map<string, RouteAuth | null>> {
   const router = new HubRouter({ logger: silentLogger })
-  registerRouteModules(router, probeHub(options))
+  registerRoutes(router, probeHub(options), API_ROUTE_MODULES)
   const result = new Map<string, RouteAuth | null>()
   for (const { method, path } of router.routes()) {
     // this document's own route is public, and probing it would recurse

@@ -1,29 +1,29 @@
-// Every /ws frame handler, merged from the modules in ./handlers: each exports one or more
-// `<area>Handlers: FrameHandlers` objects (core, tasks, reports here; messaging from the
-// messaging area). Two modules handling the same type is a startup error.
-import { join } from 'node:path'
-import { exportsEndingWith, loadOptionalModule, moduleFilesIn } from '../module-discovery'
+// Every /ws frame handler, merged from the area modules in ./handlers. Listed here explicitly so
+// the compiler sees every handler and a newcomer finds them in one place. Two modules handling
+// the same frame type is a startup error.
 import type { FrameHandler, FrameHandlers } from './frame-context'
+import { coreHandlers } from './handlers/core'
+import { messagingHandlers } from './handlers/messaging'
+import { reportHandlers } from './handlers/reports'
+import { taskHandlers } from './handlers/tasks'
 
-export const HANDLERS_DIR = join(__dirname, 'handlers')
+export const HANDLER_MODULES: Readonly<Record<string, FrameHandlers>> = {
+  core: coreHandlers,
+  messaging: messagingHandlers,
+  reports: reportHandlers,
+  tasks: taskHandlers,
+}
 
-export function loadFrameHandlers(dir: string = HANDLERS_DIR): FrameHandlers {
-  const merged: Record<string, { handler: FrameHandler; from: string }> = {}
-  for (const file of moduleFilesIn(dir)) {
-    const mod = loadOptionalModule(file)
-    if (!mod) continue
-    for (const [exportName, value] of exportsEndingWith(mod, 'Handlers')) {
-      if (typeof value !== 'object' || value === null) continue
-      for (const [type, handler] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof handler !== 'function') continue
-        const from = `${file}#${exportName}`
-        const existing = merged[type]
-        if (existing) throw new Error(`frame type "${type}" is handled twice: ${existing.from} and ${from}`)
-        merged[type] = { handler: handler as FrameHandler, from }
-      }
+export function mergeFrameHandlers(modules: Readonly<Record<string, FrameHandlers>> = HANDLER_MODULES): FrameHandlers {
+  const merged: Record<string, FrameHandler> = {}
+  const owner: Record<string, string> = {}
+  for (const [module, handlers] of Object.entries(modules)) {
+    for (const [type, handler] of Object.entries(handlers as Record<string, FrameHandler | undefined>)) {
+      if (typeof handler !== 'function') continue
+      if (owner[type]) throw new Error(`frame type "${type}" is handled twice: ${owner[type]} and ${module}`)
+      owner[type] = module
+      merged[type] = handler
     }
   }
-  const handlers: Record<string, FrameHandler> = {}
-  for (const [type, entry] of Object.entries(merged)) handlers[type] = entry.handler
-  return handlers as FrameHandlers
+  return merged as FrameHandlers
 }
