@@ -27,7 +27,7 @@ export const HELPER_DOCS = {
   restart: 'restart(name)               stop and start it again through its supervisor',
   agents: 'agents()                    connected agents (agents actor)',
   tasks: 'tasks(filter?)              tasks ({status, priority, assigned_to})',
-  submit: 'submit(description, opts?)  submit a task (opts: priority, capabilities, repo, ...)',
+  submit: 'submit(description, opts?)  submit a task (opts: priority, needed_capabilities, repo, ...)',
   metrics: 'metrics()                   the metrics actor\'s snapshot',
 } as const
 

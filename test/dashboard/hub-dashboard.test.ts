@@ -1,10 +1,12 @@
 // Black box: the REAL hub (relay/hub/start-hub.ts, the whole supervision tree, dashboard subtree
+import { join, resolve } from 'node:path'
 // included) over real sockets on 127.0.0.1, a sidecar-like agent, and a dashboard socket.
 // The hub runs on a virtual clock, so the 100 ms event flush is driven by advancing it.
 import t from 'tap'
 import { KINDS, createToken, http, startTestHub, type TestHub } from '../hub/harness'
 import { SidecarClient } from '../hub/sidecar-client'
 import { DashboardClient, type Frame } from './dashboard-client'
+import { projectRoot, UI_DIR } from '../../relay/hub/dashboard/dashboard-routes'
 
 /** Advances the hub's clock in 100 ms steps until an `events` frame holds an item matching `match`. */
 async function eventItem(hub: TestHub, dash: DashboardClient, match: (item: Frame) => boolean, what: string, rounds = 60): Promise<Frame> {
@@ -89,4 +91,12 @@ for (const kind of KINDS) t.test(`[${kind}] the real hub's /ws/dashboard: auth, 
     t.equal(state.body.throughput.completed_last_hour, 1)
     t.equal((await http(hub.port, 'GET', '/dashboard')).status, 200)
   }
+})
+
+t.test('the page is found from the compiled hub too: ui/ is located from the project root, not a fixed depth', async (t) => {
+  const root = resolve(__dirname, '..', '..')
+  t.equal(projectRoot(join(root, 'relay', 'hub', 'dashboard')), root, 'from the sources')
+  t.equal(projectRoot(join(root, 'dist', 'relay', 'hub', 'dashboard')), root, 'from dist/ (npm start)')
+  t.equal(UI_DIR, join(root, 'ui'))
+  t.throws(() => projectRoot('/'), /no agentcom package.json/)
 })

@@ -7,7 +7,8 @@
 //   GET /api/dashboard/vapid-key    Bearer → {vapid_public_key}
 //   POST /api/dashboard/push-subscribe  Bearer, body PushSubscription.toJSON() → {status:"subscribed"}
 // The original served the three /api/dashboard calls without auth.
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { ACTOR } from '../../../actors/names'
 import { authorize } from '../http/auth-guard'
 import { callActor } from '../http/actor-call'
@@ -16,9 +17,25 @@ import { fileReply, staticDirectory } from '../routing'
 import { json } from '../transport'
 import { fetchSnapshot } from './dashboard-commands'
 
-const REPO_ROOT = resolve(__dirname, '../../..')
-export const UI_DIR = join(REPO_ROOT, 'ui')
-export const UPLOT_DIST_DIR = join(REPO_ROOT, 'node_modules/uplot/dist')
+/** ui/ sits at the project root, which is three levels up from the sources and four from dist/. */
+export const UI_DIR = join(projectRoot(__dirname), 'ui')
+export const UPLOT_DIST_DIR = join(dirname(require.resolve('uplot/package.json')), 'dist')
+
+/** The nearest folder above `from` holding this project's package.json. */
+export function projectRoot(from: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (isAgentcomPackage(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no agentcom package.json above ${from}`)
+  }
+}
+
+function isAgentcomPackage(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'agentcom'
+  } catch {
+    return false
+  }
+}
 
 /** The policy ui/README.md recommends; the page works under exactly this. */
 export const DASHBOARD_CSP =

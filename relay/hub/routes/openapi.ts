@@ -65,7 +65,7 @@ class ProbeHubUntouchable extends Error {}
  */
 export async function probeRouteAuth(options: HubOptions): Promise<Map<string, RouteAuth | null>> {
   const router = new HubRouter({ logger: silentLogger })
-  registerRoutes(router, probeHub(options), API_ROUTE_MODULES)
+  registerRoutes(router, probeHub(options), { ...API_ROUTE_MODULES, openApi: openApiRoutes })
   const result = new Map<string, RouteAuth | null>()
   for (const { method, path } of router.routes()) {
     // this document's own route is public, and probing it would recurse

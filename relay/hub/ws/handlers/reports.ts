@@ -7,7 +7,7 @@ import type { FrameHandlers } from '../frame-context'
 export const reportHandlers: FrameHandlers = {
   ollama_report: async (ctx, message) => {
     const registry = ctx.hub.system.whereis(ACTOR.llmRegistry)
-    if (registry) await registry.call({ type: 'register_local', agent_id: ctx.agentId, ollama_url: message.ollama_url })
+    if (registry) await registry.call({ type: 'register_local', agent_id: ctx.agentId, ollama_url: message.ollama_url, peer_address: ctx.remoteIp || null })
     return ollamaReportAckFrame()
   },
 
