@@ -17,15 +17,18 @@ import { fileReply, staticDirectory } from '../routing'
 import { json } from '../transport'
 import { fetchSnapshot } from './dashboard-commands'
 
-/** ui/ sits at the project root, which is three levels up from the sources and four from dist/. */
-export const UI_DIR = join(projectRoot(__dirname), 'ui')
+/**
+ * ui/ sits at the project root: three levels up from the sources, four from dist/. A copy of the
+ * sources without package.json (a test build) keeps ui/ three levels up.
+ */
+export const UI_DIR = join(projectRoot(__dirname) ?? resolve(__dirname, '../../..'), 'ui')
 export const UPLOT_DIST_DIR = join(dirname(require.resolve('uplot/package.json')), 'dist')
 
-/** The nearest folder above `from` holding this project's package.json. */
-export function projectRoot(from: string): string {
+/** The nearest folder above `from` holding this project's package.json, or null. */
+export function projectRoot(from: string): string | null {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     if (isAgentcomPackage(join(dir, 'package.json'))) return dir
-    if (dirname(dir) === dir) throw new Error(`no agentcom package.json above ${from}`)
+    if (dirname(dir) === dir) return null
   }
 }
 
