@@ -36,9 +36,9 @@ export type VerificationStep = Static<typeof VerificationStepSchema>
 
 export const PostMessageSchema = Type.Object({
   payload: jsonObject(),
-  to: Type.Optional(Type.String()),
+  to: Type.Optional(str('to')),
   type: Type.Optional(Type.String()),
-  reply_to: Type.Optional(Type.String()),
+  reply_to: Type.Optional(str('reply_to')),
 })
 
 export const PutHeartbeatIntervalSchema = Type.Object({ heartbeat_interval_ms: positiveInteger() })
@@ -49,7 +49,7 @@ export const PostChannelSchema = Type.Object({ name: str('name'), description: T
 export const PostChannelPublishSchema = Type.Object({
   payload: jsonObject(),
   type: Type.Optional(Type.String()),
-  reply_to: Type.Optional(Type.String()),
+  reply_to: Type.Optional(str('reply_to')),
 })
 
 export const PostMailboxAckSchema = Type.Object({ seq: Type.Integer() })

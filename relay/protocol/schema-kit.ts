@@ -6,6 +6,9 @@ import { Type, type TSchema, type TString, type TInteger, type SchemaOptions } f
 /** Maximum length (in characters) of declared string fields with these names, in any schema. */
 export const FIELD_LENGTH_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   agent_id: 128,
+  // a recipient is an agent id and a reply_to a message id: both become LMDB keys (max ~1978 bytes)
+  to: 128,
+  reply_to: 128,
   description: 10_000,
   status: 256,
   channel: 64,

@@ -20,9 +20,9 @@ export const IdentifySchema = Type.Object({
 export const ChatMessageSchema = Type.Object({
   type: Type.Literal('message'),
   payload: jsonObject(),
-  to: Type.Optional(Type.String()),
+  to: Type.Optional(str('to')),
   message_type: Type.Optional(Type.String()),
-  reply_to: Type.Optional(Type.String()),
+  reply_to: Type.Optional(str('reply_to')),
 })
 
 export const StatusSchema = Type.Object({ type: Type.Literal('status'), status: str('status') })
@@ -36,7 +36,7 @@ export const ChannelPublishSchema = Type.Object({
   channel: str('channel'),
   payload: jsonObject(),
   message_type: Type.Optional(Type.String()),
-  reply_to: Type.Optional(Type.String()),
+  reply_to: Type.Optional(str('reply_to')),
 })
 
 export const ChannelHistorySchema = Type.Object({
