@@ -1,9 +1,10 @@
-// Shared by the maintenance tests: temp dirs, a real LMDB store, byte-level corruption, and the
-// verifier child with only the TypeScript loader (tap's coverage hooks double its start-up).
+// Shared by the maintenance tests: temp dirs, a real LMDB store, byte-level corruption, task
+// submission over a hub, and the verifier child with only the TypeScript loader.
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStorage, type Storage, type VerifyOptions } from '../../storage'
+import { http, type TestHub } from '../hub/harness'
 
 interface Teardownable {
   teardown(fn: () => unknown): void
@@ -52,4 +53,20 @@ export function corrupt(file: string): void {
   } finally {
     closeSync(fd)
   }
+}
+
+/** Submits `count` padded tasks over HTTP; a 429 waits out the heavy tier on the hub's virtual clock. */
+export async function submitTasks(hub: TestHub, token: string, prefix: string, count: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const submit = () => http(hub.port, 'POST', '/api/tasks', { token, body: { description: `${prefix} ${i} ${'x'.repeat(500)}` } })
+    let res = await submit()
+    if (res.status === 429) {
+      await hub.clock.advance(res.body.retry_after_ms as number)
+      res = await submit()
+    }
+    if (res.status !== 201) throw new Error(`submit: ${res.status} ${res.text}`)
+    ids.push(res.body.task_id as string)
+  }
+  return ids
 }

@@ -6,24 +6,9 @@ import { existsSync } from 'node:fs'
 import type { IntegrityReport } from '../../actors/backup/actor'
 import { ACTOR } from '../../actors/names'
 import { createToken, http, KINDS, startTestHub, type TestHub } from '../hub/harness'
-import { corrupt } from './fixtures'
+import { corrupt, submitTasks } from './fixtures'
 
 const kind = KINDS[0]!
-
-async function submitTasks(hub: TestHub, token: string, prefix: string, count: number): Promise<string[]> {
-  const ids: string[] = []
-  for (let i = 0; i < count; i++) {
-    const submit = () => http(hub.port, 'POST', '/api/tasks', { token, body: { description: `${prefix} ${i} ${'x'.repeat(500)}` } })
-    let res = await submit()
-    if (res.status === 429) {
-      await hub.clock.advance(res.body.retry_after_ms as number)
-      res = await submit()
-    }
-    if (res.status !== 201) throw new Error(`submit: ${res.status} ${res.text}`)
-    ids.push(res.body.task_id as string)
-  }
-  return ids
-}
 
 async function taskStatus(hub: TestHub, token: string, id: string): Promise<number> {
   return (await http(hub.port, 'GET', `/api/tasks/${id}`, { token })).status
