@@ -1,6 +1,7 @@
 // The request object both adapters build; body parsing rules live here so they cannot drift apart.
 import { HttpError } from './http-reply'
 import type { HubRequest } from './types'
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../protocol/json-depth'
 
 export interface RequestParts {
   method: string
@@ -46,12 +47,15 @@ export function parseJsonBody(body: Buffer, contentType: string | undefined): un
   if (!isJsonContentType(contentType)) {
     throw new HttpError(415, { error: 'unsupported_media_type', detail: 'expected Content-Type: application/json' })
   }
+  let value: unknown
   try {
-    return JSON.parse(body.toString('utf8'))
+    value = JSON.parse(body.toString('utf8'))
   } catch {
     // The parser's message quotes the body, which may hold a token: never echo it.
     throw new HttpError(400, { error: 'invalid_json' })
   }
+  if (exceedsJsonDepth(value)) throw new HttpError(400, { error: 'invalid_json', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` })
+  return value
 }
 
 export function isJsonContentType(contentType: string | undefined): boolean {
