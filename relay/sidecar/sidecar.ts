@@ -23,6 +23,7 @@ import { SidecarParts } from './actors/sidecar-parts'
 import { createSidecarLogger, runtimeLoggerOf, type SidecarLogger } from './sidecar-logger'
 import type { RelayEvent, TaskRelay } from './task-relay'
 import type { TaskRunner } from './task-runner'
+import { workSubmitter } from './task-submission'
 import type { WakeRunnerOptions } from './wake'
 import { TaskWorkspaces, WorkspaceManager } from './workspace'
 
@@ -96,8 +97,15 @@ export function executorsFor(config: Pick<SidecarConfig, 'claude_program' | 'cla
   }
 }
 
-export function defaultDirectRunner(config: SidecarConfig, clock: Clock, env?: NodeJS.ProcessEnv): DirectExecutionRunner {
-  return new DirectExecutionRunner({ clock, env, ollamaUrl: config.ollama_url, executors: executorsFor(config) })
+export function defaultDirectRunner(config: SidecarConfig, clock: Clock, deps: { git: GitWorkflowOptions; log: EventLog; env?: NodeJS.ProcessEnv }): DirectExecutionRunner {
+  return new DirectExecutionRunner({
+    clock,
+    env: deps.env,
+    ollamaUrl: config.ollama_url,
+    executors: executorsFor(config),
+    submit: workSubmitter(config.agent_id, deps.git, deps.log),
+    log: deps.log,
+  })
 }
 
 function taskWorkspaces(config: SidecarConfig, log: EventLog, git: GitWorkflowOptions, env?: NodeJS.ProcessEnv): TaskWorkspaces {
@@ -128,7 +136,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDeps = {}
     clock,
     log,
     random: deps.random,
-    directRunner: deps.directRunner ?? defaultDirectRunner(config, clock, deps.env),
+    directRunner: deps.directRunner ?? defaultDirectRunner(config, clock, { git, log, env: deps.env }),
     wake: deps.wake,
     workspaces: deps.workspaces === false ? undefined : taskWorkspaces(config, log, git, deps.env),
     probes: deps.probes,

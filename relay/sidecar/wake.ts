@@ -14,6 +14,7 @@ import { sleep } from './executors/execution-clock'
 import { errorMessage, type EventLog } from './event-log'
 import type { TaskRecord } from './local-queue'
 import type { TaskOutcome, TaskRunContext, TaskRunner } from './task-runner'
+import { recordSubmission, type SubmitWork } from './task-submission'
 
 export const WAKE_DEFAULTS = {
   execTimeoutMs: 60_000,
@@ -126,8 +127,8 @@ export interface WakeRunnerOptions {
   env?: NodeJS.ProcessEnv
   /** runs verification of a successful result (report object), when configured */
   verify?: (task: TaskRecord, workspaceDir: string | null) => Promise<Record<string, unknown> | null>
-  /** pushes and opens the PR after a verified success; returns the PR URL */
-  submit?: (task: TaskRecord, workspaceDir: string | null, report: Record<string, unknown> | null) => Promise<string | null>
+  /** commits, pushes and opens the PR after a success that verification did not fail */
+  submit?: SubmitWork
 }
 
 type SessionPhase = 'waking_confirmation' | 'working'
@@ -369,13 +370,8 @@ export class WakeRunner implements TaskRunner {
       this.o.log.log('warning', 'verification_error', { task_id: taskId, error: errorMessage(err) })
     }
     const verdict = typeof report?.status === 'string' ? report.status : null
-    if (this.o.submit && verdict !== 'fail' && verdict !== 'error') {
-      try {
-        const prUrl = await this.o.submit(ctx.task, ctx.workspaceDir, report)
-        if (prUrl) result.pr_url = prUrl
-      } catch (err) {
-        this.o.log.log('warning', 'git_submit_failed', { task_id: taskId, error: errorMessage(err) })
-      }
+    if (this.o.submit && ctx.workspaceDir && verdict !== 'fail' && verdict !== 'error') {
+      recordSubmission(result, await this.o.submit({ task: ctx.task, workspaceDir: ctx.workspaceDir, verificationReport: report }))
     }
     return { kind: 'complete', result, verification_report: report, verification_history: null }
   }

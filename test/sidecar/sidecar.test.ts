@@ -2,7 +2,7 @@
 // arrives, gets its own worktree from an up-to-date main, the wake command runs with hostile
 // task text as plain argv, the agent's change is committed, pushed and opened as a PR through
 // the gh shim, the hub receives task_complete with the PR URL, and the worktree is removed.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSidecarConfig } from '../../relay/sidecar/config'
@@ -99,6 +99,82 @@ t.test('a wake-path task end to end: worktree, safe wake, commit + push + PR, ta
   t.equal(runGit(sidecarCheckout, ['status', '--porcelain'], fx.env), '')
   t.equal(sidecar.queue.active, null)
   await until(() => sidecar.queue.outbox.length === 0, 'outbox drained')
+})
+
+/** A sidecar on a fresh remote + checkout, with the gh shim as its PR command. */
+async function directPathSidecar(t: Test, extraEnv: NodeJS.ProcessEnv = {}) {
+  const root = tempDir(t, 'sidecar-direct-')
+  const fx = createRemote(root)
+  const checkout = cloneRemote(fx, join(root, 'checkout'))
+  const gh = writeGhShim(root)
+  const hub = await FakeHub.start()
+  t.teardown(() => hub.close())
+  const config = parseSidecarConfig(
+    {
+      agent_id: 'gcu-direct',
+      token: 'tok',
+      hub_url: hub.url,
+      repo_dir: checkout,
+      data_dir: join(root, 'data'),
+      results_dir: join(root, 'results'),
+      pr_command: [gh.path, 'pr', 'create'],
+    },
+    { baseDir: root, homeDir: root },
+  )
+  const log = new MemoryLog()
+  const sidecar = await startSidecar(config, { log, env: { ...fx.env, ...extraEnv } })
+  t.teardown(() => sidecar.stop())
+  await until(() => hub.isConnected('gcu-direct'), 'identified')
+  return { fx, gh, hub, log }
+}
+
+t.test('a direct-path (shell) task that changes the repository: verified, committed, pushed, PR opened, pr_url reported', async (t) => {
+  const { fx, gh, hub, log } = await directPathSidecar(t)
+  hub.assign('gcu-direct', 'task-direct', {
+    description: 'Write the release notes',
+    routing_decision: { target_type: 'sidecar', effective_tier: 'trivial' },
+    metadata: { shell_command: ['node', '-e', "require('fs').writeFileSync('NOTES.md', 'notes\\n')"] },
+    verification_steps: [{ type: 'file_exists', target: 'NOTES.md' }],
+  })
+  const complete = await hub.waitForType('task_complete', 30_000)
+  t.match(complete, { task_id: 'task-direct', result: { status: 'success', verification_status: 'verified', pr_url: 'https://github.com/example/project/pull/17' } })
+  const pr = gh.calls().find((c) => c.argv[0] === 'pr')
+  t.ok(pr, 'the PR was opened through the configured command')
+  const branch = pr!.argv[pr!.argv.indexOf('--head') + 1]
+  t.match(branch, /^gcu\/write-the-release-notes/)
+  t.match(pr!.body ?? '', /## Task: task-direct/)
+  t.equal(runGit(fx.remote, ['show', `refs/heads/${branch}:NOTES.md`], fx.env), 'notes', 'the change is on the pushed branch')
+  t.match(log.named('verification_result')[0]?.fields, { task_id: 'task-direct', verification_status: 'verified', failed_checks: [] }, 'the verification result is logged')
+})
+
+t.test('direct path: no change → no PR; failed verification → no PR, the work is not submitted', async (t) => {
+  const { gh, hub, log } = await directPathSidecar(t)
+  hub.assign('gcu-direct', 'task-noop', { routing_decision: { target_type: 'sidecar' }, metadata: { shell_command: ['node', '-e', ''] } })
+  const noop = await hub.waitForType('task_complete', 30_000)
+  t.match(noop, { task_id: 'task-noop', result: { verification_status: 'verified' } })
+  t.notOk('pr_url' in (noop.result as object) || 'submit_error' in (noop.result as object), 'nothing to submit is not an error')
+  t.equal(log.named('git_nothing_to_submit').length, 1)
+
+  hub.assign('gcu-direct', 'task-unverified', {
+    routing_decision: { target_type: 'sidecar' },
+    metadata: { shell_command: ['node', '-e', "require('fs').writeFileSync('half.txt', 'x')"] },
+    verification_steps: [{ type: 'file_exists', target: 'never.txt' }],
+  })
+  const unverified = await hub.waitFor((f) => f.task_id === 'task-unverified' && (f.type === 'task_complete' || f.type === 'task_failed'), 30_000)
+  t.notOk('pr_url' in ((unverified.result as object | undefined) ?? {}), 'unverified work opens no PR')
+  t.equal(gh.calls().filter((c) => c.argv[0] === 'pr').length, 0, 'gh was never asked for a PR')
+  t.match(log.named('verification_result').at(-1)?.fields, { task_id: 'task-unverified', failed_checks: ['file_exists'] })
+})
+
+t.test('direct path: a failing PR command is reported as submit_error; the task still completes', async (t) => {
+  const { hub } = await directPathSidecar(t, { FAKE_GH_FAIL: '1' })
+  hub.assign('gcu-direct', 'task-prfail', {
+    description: 'Touch a file',
+    routing_decision: { target_type: 'sidecar' },
+    metadata: { shell_command: ['node', '-e', "require('fs').writeFileSync('touched.txt', 'x')"] },
+  })
+  const complete = await hub.waitForType('task_complete', 30_000)
+  t.match(complete, { task_id: 'task-prfail', result: { verification_status: 'verified', submit_error: /^pr_create_failed: gh pr failed: GraphQL: could not create pull request/ } })
 })
 
 t.test('a task for a repository that cannot be cloned fails cleanly with the reason', async (t) => {

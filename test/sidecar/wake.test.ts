@@ -232,7 +232,7 @@ t.test('verification and submit hooks run for a successful result; pr_url lands 
   writeFileSync(join(h.resultsDir, 'v1.json'), '{"status":"success"}')
   const runner = h.runner(null, 'ok', {
     verify: async () => ({ status: 'pass', checks: [] }),
-    submit: async () => 'https://github.com/example/project/pull/3',
+    submit: async () => ({ kind: 'opened', pr_url: 'https://github.com/example/project/pull/3', branch: 'b' }),
   })
   const outcome = await runner.run(h.context(task('v1'), { resumed: true }))
   t.same(outcome, {

@@ -2,7 +2,8 @@
 // directory, retry schedule, the submit step that pushes and opens the PR). The executor asks
 // for the current runner each time a wake-path task starts.
 import { Actor } from '../../../actors/runtime'
-import { submit as gitSubmit, type GitWorkflowOptions } from '../git-workflow'
+import type { GitWorkflowOptions } from '../git-workflow'
+import { workSubmitter } from '../task-submission'
 import { WakeRunner } from '../wake'
 import type { SidecarParts } from './sidecar-parts'
 
@@ -21,12 +22,7 @@ export class WakeActor extends Actor<never, never, never, { parts: SidecarParts;
       confirmationTimeoutMs: config.confirmation_timeout_ms,
       sessionTimeoutMs: config.wake_session_timeout_ms,
       env: o.env,
-      submit: async (task, workspaceDir, report) => {
-        if (!workspaceDir) return null
-        const r = await gitSubmit(workspaceDir, { agent_id: config.agent_id, task_id: task.task_id, task, verification_report: report }, args.git)
-        if (r.status !== 'ok') throw new Error(`${r.error}: ${String(r.message ?? '')}`)
-        return String(r.pr_url)
-      },
+      submit: workSubmitter(config.agent_id, args.git, log),
       ...o.wake,
     })
     this.parts.wakeRunner = this.runner
