@@ -255,7 +255,10 @@ export class SupervisorActor extends Actor<SupervisorCall, SupervisorCast, never
   private async giveUp(child: Child, reason: ExitReason): Promise<void> {
     this.report('error', 'give_up', child, reason)
     await this.stopChildren([...this.children].reverse())
-    this.ctx.stop('shutdown')
+    // OTP exits with plain `shutdown` and puts the why in a separate report; carrying it in the
+    // reason (still a shutdown: transient parents do not restart) lets whoever watches the root
+    // (the hub's fatal stop) say which child broke the limit and how it last died
+    this.ctx.stop({ shutdown: { reached_max_restart_intensity: { supervisor: this.ctx.self.name ?? this.ctx.self.id, child: child.spec.id, last_reason: formatReason(reason) } } })
   }
 
   // ---- starting and stopping children -------------------------------------------------

@@ -177,5 +177,6 @@ t.test('exceeding the root supervisor\'s intensity stops the hub with a fatal re
   const outcome = await Promise.race([hub.running.stopped, new Promise<null>((r) => setTimeout(() => r(null), 15_000))])
   t.ok(outcome, 'the hub stopped')
   t.equal(outcome?.fatal, true, `fatal stop: ${outcome?.reason}`)
+  t.match(outcome?.reason, /reached_max_restart_intensity.*"child":"auth".*"last_reason":"killed"/, 'the reason names the child that broke the limit')
   await t.rejects(http(hub.port, 'GET', '/health'), 'the port is closed')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Actor, createTestSystem, type ExitReason } from '../../actors/runtime'
+import { Actor, createTestSystem, isNormalExit, type ExitReason } from '../../actors/runtime'
 import {
   recordRestart,
   startSupervisor,
@@ -72,7 +72,9 @@ for (const [fourthAt, exceeded] of [
     t.equal(journal.length, 4, 'three restarts within the limit')
     await crashAt(ts, 'w', fourthAt)
     if (exceeded) {
-      t.equal(await supExit, 'shutdown', 'the supervisor exits with reason shutdown')
+      const exit = await supExit
+      t.same(exit, { shutdown: { reached_max_restart_intensity: { supervisor: 'sup', child: 'w', last_reason: 'Error: crash' } } }, 'the supervisor exits with a shutdown reason naming the child')
+      t.ok(isNormalExit(exit), 'a shutdown: a transient parent would not restart it')
       t.equal(journal.length, 4, 'no fourth restart')
       t.equal(ts.system.whereis('w'), undefined)
       const giveUp = events.find((e) => e.event === 'give_up')
@@ -174,7 +176,7 @@ t.test('a child that keeps failing to restart is retried until the supervisor gi
   const exit = ts.system.exited(sup)
   failStarts = true
   ts.system.whereis<never, { type: 'crash' }>('f')!.cast({ type: 'crash' })
-  t.equal(await exit, 'shutdown' as ExitReason)
+  t.match(await exit, { shutdown: { reached_max_restart_intensity: { supervisor: 's', child: 'f' } } })
   t.same(
     events.map((e) => e.event),
     ['child_exited', 'restart_failed', 'restart_failed', 'restart_failed', 'give_up'],
