@@ -79,7 +79,7 @@ async function probeSocket(hub: TestHub, socket: RawSocket, payload: Payload, lo
   if (crashes.length > 0) return `crash logged: ${JSON.stringify(crashes[0]).slice(0, 500)}`
   const h0 = Date.now()
   const health = await http(hub.port, 'GET', '/health')
-  if (process.env.Z1_DEBUG && Date.now() - h0 > 500) console.error(`health took ${Date.now() - h0}`)
+  if (process.env.AGENTCOM_FUZZ_DEBUG && Date.now() - h0 > 500) console.error(`health took ${Date.now() - h0}`)
   if (health.status !== 200) return `/health answered ${health.status}`
   return null
 }
@@ -144,7 +144,7 @@ for (const kind of KINDS) {
             if (failure) throw new Error(`${failure}\npayload: ${describe(payload)}`)
           } finally {
             socket.terminate()
-            if (process.env.Z1_DEBUG && Date.now() - started > 1000) console.error(`slow ${Date.now() - started} ms: ${describe(payload)} frames ${JSON.stringify(socket.frames).slice(0, 300)} close ${JSON.stringify(socket.closeInfo)}`)
+            if (process.env.AGENTCOM_FUZZ_DEBUG && Date.now() - started > 1000) console.error(`slow ${Date.now() - started} ms: ${describe(payload)} frames ${JSON.stringify(socket.frames).slice(0, 300)} close ${JSON.stringify(socket.closeInfo)}`)
           }
         }),
         { numRuns: WS_PRE_IDENTIFY_RUNS, endOnFailure: true },
@@ -175,7 +175,9 @@ for (const kind of KINDS) {
           const path = fillParams(c.route.path, c.param) + c.query
           const tokenFor = { admin: hub.adminToken, agent: otherToken, none: undefined }[c.auth]
           const body = c.body === null ? undefined : c.body.kind === 'text' ? c.body.text : c.body.bytes
+          const t0 = Date.now()
           const res = await rawHttp(hub.port, c.route.method, path, { token: tokenFor, body })
+          if (process.env.AGENTCOM_FUZZ_DEBUG && Date.now() - t0 > 50) console.log(`# SLOW ${Date.now() - t0} ms ${res.status} ${c.route.method} ${path.slice(0, 80)} body ${c.body ? describe(c.body).slice(0, 80) : '-'}`)
           byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1)
           const where = `${c.route.method} ${path.slice(0, 200)} (${c.auth}) body ${c.body ? describe(c.body) : '-'}`
           if (res.status >= 500) throw new Error(`${res.status} ${res.text.slice(0, 300)} for ${where}`)
