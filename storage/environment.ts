@@ -27,7 +27,7 @@ import {
   pendingMigrations,
   type Migration,
 } from './schema-migrations'
-import { ALL_TABLES, META_TABLE, isTableName, type TableName } from './table-names'
+import { ALL_TABLES, CLEAN_CLOSE_KEY, DERIVED_TABLES, META_TABLE, isTableName, type TableName } from './table-names'
 import { JOINED_WRITE, Table, type LmdbStats, type TableKey, type WriteGate } from './table'
 import { lmdbOpenOptions } from './lmdb-options'
 
@@ -91,6 +91,15 @@ export class Storage implements WriteGate {
   private outerCommit: Promise<void> | null = null
   private degradedState: DegradedState | null = null
   private closed = false
+  private closeAnnounced = false
+  /** The previous process closed this environment cleanly (see CLEAN_CLOSE_KEY). */
+  readonly openedAfterCleanClose: boolean
+  /**
+   * Every record of the live file has been decoded by a verification since this process opened
+   * it. False after a clean-close start (start-up checked the structure only) until a live
+   * integrity check passes.
+   */
+  recordsVerified: boolean
 
   /** Use `openStorage`. */
   constructor(dataDir: string, fileName: string, opened: OpenedFile, migrations: readonly Migration<MigrationContext>[]) {
@@ -101,6 +110,8 @@ export class Storage implements WriteGate {
     this.databases = opened.databases
     this.migrations = migrations
     this.degradedState = readDegraded(opened.databases)
+    this.openedAfterCleanClose = takeCleanCloseMarker(opened)
+    this.recordsVerified = !this.openedAfterCleanClose
   }
 
   get writesResumed(): Promise<void> | null {
@@ -113,6 +124,20 @@ export class Storage implements WriteGate {
 
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /** The owner is shutting down (`beginClose` was called): actors stopping now may leave checkpoints. */
+  get closing(): boolean {
+    return this.closeAnnounced
+  }
+
+  /**
+   * Called by whoever will close storage, before stopping the actors that write it: a stop that
+   * belongs to a whole, orderly shutdown (not a subtree restart, not a storage swap) is when
+   * owners write views for the next start (the task queue's checkpoint).
+   */
+  beginClose(): void {
+    this.closeAnnounced = true
   }
 
   /** Absolute path of the live data file. */
@@ -275,6 +300,8 @@ export class Storage implements WriteGate {
       await produce(nextPath)
       fsyncPath(nextPath)
       opened = openFile(nextPath, this.migrations)
+      // an adopted file (an offline backup) may carry the marker of its own clean close; it says nothing about this process
+      takeCleanCloseMarker(opened)
       writeCurrentDataFile(this.lmdbDir, nextName)
     } catch (error) {
       if (opened !== null) await opened.root.close().catch(() => undefined)
@@ -307,6 +334,13 @@ export class Storage implements WriteGate {
     if (this.closed) return
     this.closed = true
     await this.maintenanceTail
+    await this.settled().catch(() => undefined)
+    try {
+      const meta = this.databases.get(META_TABLE)!
+      this.root.transactionSync(() => void meta.put(CLEAN_CLOSE_KEY, { at: Date.now() }))
+    } catch {
+      // a store that cannot write any more is not closed cleanly: the next start verifies it in full
+    }
     await this.root.close()
   }
 
@@ -353,6 +387,13 @@ export function openStorage(options: StorageOptions): Storage {
   return new Storage(options.dataDir, fileName, opened, migrations)
 }
 
+function takeCleanCloseMarker(opened: OpenedFile): boolean {
+  const meta = opened.databases.get(META_TABLE)!
+  if (meta.get(CLEAN_CLOSE_KEY) === undefined) return false
+  opened.root.transactionSync(() => void meta.remove(CLEAN_CLOSE_KEY))
+  return true
+}
+
 function openFile(path: string, migrations: readonly Migration<MigrationContext>[], pageSize?: number): OpenedFile {
   const root = open(lmdbOpenOptions(path, { pageSize })) as RootDatabase
   try {
@@ -397,6 +438,11 @@ function runMigrations(opened: OpenedFile, migrations: readonly Migration<Migrat
     opened.root.transactionSync(() => {
       migration.migrate(context)
       meta.put(SCHEMA_VERSION_KEY, migration.version)
+      // a migration may rewrite any record: views of other tables are rebuilt by their owners
+      for (const derived of Object.keys(DERIVED_TABLES) as TableName[]) {
+        const view = opened.databases.get(derived)!
+        for (const key of Array.from(view.getKeys())) void view.remove(key)
+      }
     })
   }
 }

@@ -8,7 +8,7 @@ import type { Storage } from './environment'
 import { lmdbOpenOptions } from './lmdb-options'
 import { listBackups, type BackupEntry } from './backup'
 import { verify, type VerifyOptions } from './integrity/verify'
-import { isTableName, type TableName } from './table-names'
+import { derivedFrom, isTableName, type TableName } from './table-names'
 import type { TableKey } from './table'
 
 export interface RejectedBackup {
@@ -94,8 +94,10 @@ function tableIn(source: RootDatabase, table: TableName): Database<Buffer, Table
 /** Clears the live table and copies every record across, values byte for byte, in one transaction. */
 function copyTable(storage: Storage, table: TableName, source: Database<Buffer, TableKey> | null): Promise<number> {
   const live = storage.lmdbRoot().openDB<Buffer, TableKey>({ name: table, encoding: 'binary' })
+  const derived = derivedFrom(table).map((name) => storage.lmdbRoot().openDB<Buffer, TableKey>({ name, encoding: 'binary' }))
   return storage.transaction(() => {
     for (const key of Array.from(live.getKeys())) live.remove(key)
+    for (const view of derived) for (const key of Array.from(view.getKeys())) view.remove(key)
     let copied = 0
     if (source !== null) {
       for (const { key, value } of source.getRange()) {

@@ -52,7 +52,7 @@ export async function recoverStorage(options: RecoveryOptions): Promise<{ storag
   }
   let verification: VerifyReport
   try {
-    verification = await verify(join(lmdbDir, current), options.verify)
+    verification = await verify(join(lmdbDir, current), { trustCleanClose: true, ...options.verify })
   } catch (error) {
     if (!(error instanceof VerifierUnavailable)) throw error
     // a check that could not run is no evidence of damage: never move a good file aside for it
@@ -61,7 +61,8 @@ export async function recoverStorage(options: RecoveryOptions): Promise<{ storag
   }
   if (verification.ok) {
     const storage = openStorage(options)
-    return { storage, report: { ...report('clean', storage, 'the data file verified clean'), verification } }
+    const how = verification.depth === 'full' ? 'the data file verified clean' : 'the data file was closed cleanly and its structure verified clean (records not decoded)'
+    return { storage, report: { ...report('clean', storage, how), verification } }
   }
 
   const damagedPath = join(lmdbDir, current)

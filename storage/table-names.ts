@@ -23,10 +23,20 @@ export const AUXILIARY_TABLES = [
   'push_subscriptions',
   'push_keys',
   'verification_reports',
+  // the queue's in-memory views, written when it stops cleanly (actors/task-queue/queue-checkpoint.ts)
+  'task_queue_checkpoint',
 ] as const
 
-/** Storage's own bookkeeping (schema version). */
+/** Storage's own bookkeeping (schema version, degraded state, clean-close marker). */
 export const META_TABLE = 'meta'
+
+/**
+ * The `meta` record `Storage.close()` writes as its last transaction and open removes before
+ * any writer runs: present at open ⇔ the previous process closed the environment properly
+ * (DETS's "properly closed" flag). Start-up then checks the file's structure but skips decoding
+ * every record; after a crash (no marker) it decodes them all.
+ */
+export const CLEAN_CLOSE_KEY = 'closed_cleanly'
 
 export const ALL_TABLES = [...MANAGED_TABLES, ...AUXILIARY_TABLES, META_TABLE] as const
 
@@ -54,7 +64,22 @@ export const TABLE_WRITERS: Readonly<Record<TableName, string>> = {
   push_subscriptions: 'notifier',
   push_keys: 'notifier',
   verification_reports: 'task-queue',
-  meta: 'storage (schema version, at open)',
+  task_queue_checkpoint: 'task-queue',
+  meta: 'storage (schema version and degraded state at open, clean-close marker at close)',
+}
+
+/**
+ * Tables that hold a view of other tables, valid only while nobody but their owner changed the
+ * sources (the queue's checkpoint, queue-checkpoint.ts). Restoring a source table or migrating
+ * the file clears them; the owner then rebuilds from the sources.
+ */
+export const DERIVED_TABLES: Readonly<Partial<Record<TableName, readonly TableName[]>>> = {
+  task_queue_checkpoint: ['task_queue', 'task_dead_letter'],
+}
+
+/** The derived tables to clear when `source` is changed behind its owner's back. */
+export function derivedFrom(source: TableName): TableName[] {
+  return (Object.entries(DERIVED_TABLES) as Array<[TableName, readonly TableName[]]>).filter(([, sources]) => sources.includes(source)).map(([derived]) => derived)
 }
 
 export function isManagedTable(name: string): name is ManagedTableName {

@@ -45,7 +45,15 @@ export interface BackupActorArgs {
   keep?: number
   /** Verifier child settings (tests pass a light loader). */
   verify?: VerifyOptions
+  /**
+   * After a clean-close start, start-up checked the file's structure only; the full record
+   * decode runs this long after the actor starts (a live check, off the start-up path).
+   * Default 60 000 ms.
+   */
+  deferredCheckMs?: number
 }
+
+export const DEFERRED_INTEGRITY_CHECK_MS = 60_000
 
 export type RestoreTrigger = 'manual' | 'auto'
 
@@ -62,7 +70,7 @@ export type BackupCall =
 /** Owners that met a damaged table ask for a restore without waiting (trigger `auto`). */
 export type BackupCast = { type: 'restore_table'; table: string; trigger?: RestoreTrigger }
 
-type BackupInfo = { type: 'scheduled_backup' }
+type BackupInfo = { type: 'scheduled_backup' } | { type: 'deferred_integrity_check' }
 
 export interface BackupStatus {
   schedule: string
@@ -112,6 +120,7 @@ export class BackupActor extends Actor<BackupCall, BackupCast, BackupInfo, Backu
     // survives restarts: the newest file on disk says when the last backup ran
     this.lastBackupAt = lastBackupTime(this.backupDir)
     this.armSchedule()
+    if (!this.storage.recordsVerified) this.ctx.sendAfter({ type: 'deferred_integrity_check' }, args.deferredCheckMs ?? DEFERRED_INTEGRITY_CHECK_MS)
   }
 
   override async handleCall(msg: BackupCall): Promise<unknown> {
@@ -137,6 +146,11 @@ export class BackupActor extends Actor<BackupCall, BackupCast, BackupInfo, Backu
   }
 
   override async handleInfo(msg: BackupInfo | SystemInfo): Promise<void> {
+    if (msg.type === 'deferred_integrity_check') {
+      const report = await this.checkIntegrity()
+      this.ctx.log.info('deferred integrity check of the records (start-up checked the structure only)', { status: report.status, duration_ms: report.duration_ms })
+      return
+    }
     if (msg.type !== 'scheduled_backup') return
     await this.runBackup('scheduled')
     this.armSchedule()

@@ -12,7 +12,7 @@
 // If a write fails, callers waiting on it get TaskStorageError (`table_corrupted`) and the actor
 // crashes on purpose: its supervisor restarts it and init rebuilds every view from LMDB.
 
-import { Actor, noReply, replyError, type From, type SystemInfo } from '../runtime'
+import { Actor, isNormalExit, noReply, replyError, type ExitReason, type From, type SystemInfo } from '../runtime'
 import type { Storage } from '../../storage'
 import { ACTOR, TOPIC, fsmName } from '../names'
 import { classifyComplexity } from '../routing/complexity'
@@ -21,6 +21,7 @@ import type { AgentFsmCast } from '../agent-fsm/actor'
 import { planPass, selectCandidates, selectTtlExpired, type AgentSnapshot, type GroupSource } from '../scheduler/matching'
 import { DEFAULT_TASK_TTL_MS, OVERDUE_SWEEP_INTERVAL_MS, STUCK_THRESHOLD_MS, TTL_SWEEP_INTERVAL_MS, isOverdue, isStuck } from './deadlines'
 import type { PlacementGroup, QueuedEntry } from './priority-index'
+import { CHECKPOINT_KEY, CHECKPOINT_TABLE, checkpointOf, restoreFromCheckpoint, type QueueCheckpoint } from './queue-checkpoint'
 import { QueueState } from './queue-state'
 import { toTaskView, type Task, type TaskView } from './task'
 import { TaskIdGenerator } from './task-ids'
@@ -78,6 +79,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 type Reply = unknown
 
 export class TaskQueueActor extends Actor<TaskQueueCall, TaskQueueCast, TaskQueueInfo, TaskQueueArgs> {
+  private storage!: Storage
   private store!: TaskStore
   private state!: QueueState
   private reports!: VerificationStore
@@ -91,8 +93,9 @@ export class TaskQueueActor extends Actor<TaskQueueCall, TaskQueueCast, TaskQueu
 
   override init(args: TaskQueueArgs): void {
     const started = performance.now()
+    this.storage = args.storage
     this.store = new TaskStore(args.storage)
-    this.state = QueueState.rebuild(this.store.committed('task_queue'), this.store.committed('task_dead_letter'))
+    const from = this.loadState()
     this.reports = new VerificationStore(args.storage)
     this.rebuildMs = Math.round(performance.now() - started)
     this.ttlMs = args.taskTtlMs ?? DEFAULT_TASK_TTL_MS
@@ -104,8 +107,27 @@ export class TaskQueueActor extends Actor<TaskQueueCall, TaskQueueCast, TaskQueu
     this.ctx.log.info('task queue rebuilt from storage', {
       queued: this.state.index.size,
       assigned: this.state.assignedCount,
+      from,
       ms: this.rebuildMs,
     })
+  }
+
+  /**
+   * An orderly hub shutdown leaves the views for the next start (queue-checkpoint.ts). A crash,
+   * a subtree restart or a storage swap (owners stopped for a restore) does not: the next init
+   * reads every record.
+   */
+  override async terminate(reason: ExitReason): Promise<void> {
+    if (!isNormalExit(reason) || this.crashing || !this.storage.closing || this.storage.isClosed) return
+    try {
+      await this.store.settled()
+      const checkpoint = checkpointOf(this.state, this.ctx.clock.now())
+      const table = this.storage.table<string, QueueCheckpoint>(CHECKPOINT_TABLE)
+      await this.storage.transaction(() => void table.put(CHECKPOINT_KEY, checkpoint))
+    } catch (error) {
+      // a write that never committed: no checkpoint, the next start reads every record
+      this.ctx.log.warn('task queue: no checkpoint written', { error: error instanceof Error ? error.message : String(error) })
+    }
   }
 
   override handleCall(msg: TaskQueueCall, from: From): unknown {
@@ -237,6 +259,27 @@ export class TaskQueueActor extends Actor<TaskQueueCall, TaskQueueCast, TaskQueu
       const message: TaskEventMessage = { type: 'task_event', event: e.event, task_id: e.task_id, agent_id: agentId, task: view, timestamp: e.timestamp }
       this.ctx.publish(TOPIC.tasks, message)
     }
+  }
+
+  /**
+   * The views from the checkpoint a clean stop left (then deleted: it is valid only until the
+   * queue writes again), or from every record when there is none or it does not match.
+   */
+  private loadState(): 'checkpoint' | 'records' {
+    const checkpoints = this.storage.table<string, unknown>(CHECKPOINT_TABLE)
+    const saved = checkpoints.get(CHECKPOINT_KEY)
+    if (saved !== undefined) {
+      // LMDB commits in order: this removal is on disk before any later write of the queue
+      void this.storage.transaction(() => void checkpoints.remove(CHECKPOINT_KEY)).catch((error: unknown) => this.writeFailed(error))
+      const restored = restoreFromCheckpoint(saved, this.store.checkpointTables())
+      if ('state' in restored) {
+        this.state = restored.state
+        return 'checkpoint'
+      }
+      this.ctx.log.warn('task queue: checkpoint does not match the tables; reading every record', { mismatch: restored.mismatch })
+    }
+    this.state = QueueState.rebuild(this.store.committed('task_queue'), this.store.committed('task_dead_letter'))
+    return 'records'
   }
 
   private nudgeScheduler(reason: string): void {

@@ -18,11 +18,25 @@ export interface AssignedEntry {
 
 export class QueueState {
   readonly index = new PriorityIndex()
-  readonly stats = new TaskStats()
+  readonly stats: TaskStats
   private readonly assigned = new Map<string, AssignedEntry>()
   private readonly byAgent = new Map<string, Set<string>>()
 
   /** One pass over both tables: O(n log q) for n records, q of them queued. */
+  constructor(stats = new TaskStats()) {
+    this.stats = stats
+  }
+
+  /** From counts kept elsewhere (the checkpoint) and the live (queued, assigned) tasks alone. */
+  static restore(stats: TaskStats, live: Iterable<Task>): QueueState {
+    const state = new QueueState(stats)
+    for (const task of live) {
+      if (task.status === 'queued') state.index.insert(task)
+      else if (task.status === 'assigned') state.rememberAssigned(task)
+    }
+    return state
+  }
+
   static rebuild(active: Iterable<Task>, dead: Iterable<Task>): QueueState {
     const state = new QueueState()
     for (const task of active) state.apply(undefined, task)

@@ -23,6 +23,18 @@ export class TaskStats {
     return stats
   }
 
+  /** The counts as they are (for the queue's checkpoint); `fromCounts` turns them back. */
+  counts(): { byStatus: Array<[TaskStatus, number]>; activeByPriority: Array<[number, number]> } {
+    return { byStatus: [...this.byStatus], activeByPriority: [...this.activeByPriority] }
+  }
+
+  static fromCounts(byStatus: Iterable<[TaskStatus, number]>, activeByPriority: Iterable<[number, number]>): TaskStats {
+    const stats = new TaskStats()
+    for (const [status, n] of byStatus) bump(stats.byStatus, status, n)
+    for (const [priority, n] of activeByPriority) bump(stats.activeByPriority, priority, n)
+    return stats
+  }
+
   /** Account for one record changing from `before` to `after` (undefined = absent). */
   apply(before: Counted | undefined, after: Counted | undefined): void {
     if (before) this.count(before, -1)

@@ -8,6 +8,7 @@
 // event-loop turn into one fsync.
 
 import type { Storage, Table } from '../../storage'
+import type { CheckpointTables } from './queue-checkpoint'
 import type { Task } from './task'
 import type { TaskEffects, TaskTable } from './transitions'
 
@@ -63,6 +64,19 @@ export class TaskStore {
     }
     for (const [id, pending] of this.pending) {
       if (pending !== null && tableOf(pending) === table && !this.table(table).has(id)) yield pending
+    }
+  }
+
+  /** What a checkpoint is checked against: record counts and committed live records (assigned ones kept at hand). */
+  checkpointTables(): CheckpointTables {
+    return {
+      activeCount: this.active.count(),
+      deadCount: this.dead.count(),
+      read: (id) => {
+        const task = this.active.get(id)
+        if (task?.status === 'assigned') this.hot.set(id, task)
+        return task
+      },
     }
   }
 

@@ -70,6 +70,7 @@ export async function startHub(input: StartHubOptions): Promise<RunningHub> {
   const cleanup = async () => {
     await transport?.close().catch(() => undefined)
     closeEndpoint(dashboard, log)
+    storage.beginClose()
     if (tree) await system.stop(tree, 'shutdown', Number.POSITIVE_INFINITY).catch(() => undefined)
     await system.shutdown().catch(() => undefined)
     await storage.settled().catch(() => undefined)

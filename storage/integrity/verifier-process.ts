@@ -1,15 +1,29 @@
 // Child-process side of `verify`: a damaged LMDB file can crash the process that reads it
 // (SIGSEGV inside the native binding), so the reading happens here and the parent treats a
-// crash as "damaged". Usage: fork(this file, [dataFile]); messages back: `{ready: true}` once
-// loaded, then one VerifierMessage.
+// crash as "damaged". Usage: fork(this file, [dataFile, TRUST_CLEAN_CLOSE_FLAG?]); messages
+// back: `{ready: true}` once loaded, then one VerifierMessage.
 import { open, type RootDatabase } from 'lmdb'
 import { lmdbOpenOptions } from '../lmdb-options'
+import { CLEAN_CLOSE_KEY, META_TABLE } from '../table-names'
 import { walkLmdbFile, type PageWalkReport } from './page-walker'
+
+export const TRUST_CLEAN_CLOSE_FLAG = '--trust-clean-close'
 
 export interface VerifierMessage {
   problems: string[]
   pageWalk: PageWalkReport | null
   tables: { table: string; recordCount: number }[]
+  depth: 'full' | 'structure'
+}
+
+/** Whether the file carries the marker its last process wrote when it closed the environment. */
+function closedCleanly(path: string): boolean {
+  const root = open(lmdbOpenOptions(path, { readOnly: true })) as RootDatabase
+  try {
+    return root.openDB({ name: META_TABLE }).get(CLEAN_CLOSE_KEY) !== undefined
+  } finally {
+    void root.close()
+  }
 }
 
 /** Opens the file read-only and decodes every record of every table. */
@@ -38,12 +52,16 @@ function readEveryRecord(path: string, walk: PageWalkReport, problems: string[])
   return tables
 }
 
-function main(path: string): VerifierMessage {
+function main(path: string, trustCleanClose: boolean): VerifierMessage {
   const pageWalk = walkLmdbFile(path)
   const problems = [...pageWalk.problems]
   // Only hand a structurally sound file to the native reader: less crashing, clearer reasons.
-  const tables = pageWalk.ok ? readEveryRecord(path, pageWalk, problems) : []
-  return { problems, pageWalk, tables }
+  if (!pageWalk.ok) return { problems, pageWalk, tables: [], depth: 'full' }
+  if (trustCleanClose && closedCleanly(path)) {
+    const tables = pageWalk.trees.filter((t) => !t.name.startsWith('(')).map((t) => ({ table: t.name, recordCount: t.recordCount }))
+    return { problems, pageWalk, tables, depth: 'structure' }
+  }
+  return { problems, pageWalk, tables: readEveryRecord(path, pageWalk, problems), depth: 'full' }
 }
 
 if (require.main === module) {
@@ -56,9 +74,9 @@ if (require.main === module) {
   process.send({ ready: true })
   let message: VerifierMessage
   try {
-    message = main(path)
+    message = main(path, process.argv[3] === TRUST_CLEAN_CLOSE_FLAG)
   } catch (error) {
-    message = { problems: [`verifier failed: ${(error as Error).message}`], pageWalk: null, tables: [] }
+    message = { problems: [`verifier failed: ${(error as Error).message}`], pageWalk: null, tables: [], depth: 'full' }
   }
   process.send(message, () => process.exit(0))
 }

@@ -6,7 +6,7 @@ import { extname, join } from 'node:path'
 import { lockFileOf } from '../data-files'
 import type { Storage } from '../environment'
 import type { PageWalkReport } from './page-walker'
-import type { VerifierMessage } from './verifier-process'
+import { TRUST_CLEAN_CLOSE_FLAG, type VerifierMessage } from './verifier-process'
 
 export interface VerifyReport {
   path: string
@@ -18,8 +18,15 @@ export interface VerifyReport {
   /** Record count per table, as decoded. */
   tables: { table: string; recordCount: number }[]
   pageWalk: PageWalkReport | null
+  /**
+   * `full`: the page walk and every record decoded. `structure`: the page walk only — the file
+   * was closed cleanly and the caller allowed trusting that (`trustCleanClose`).
+   */
+  depth: VerifyDepth
   durationMs: number
 }
+
+export type VerifyDepth = 'full' | 'structure'
 
 export interface VerifyOptions {
   /** Give up (and call the file damaged) after this long. Default 10 minutes. */
@@ -28,6 +35,12 @@ export interface VerifyOptions {
   verifierScript?: string
   /** Node flags and environment of the child; default: this process's (e.g. a TypeScript loader). */
   childProcess?: { execArgv?: string[]; env?: NodeJS.ProcessEnv }
+  /**
+   * A file whose previous process closed it cleanly gets the page walk only (start-up: the
+   * decode of a million records is most of a restart). Default false: backups, live checks and
+   * crash restarts are decoded in full.
+   */
+  trustCleanClose?: boolean
 }
 
 /**
@@ -53,11 +66,12 @@ export async function verify(path: string, options: VerifyOptions = {}): Promise
   if (!existsSync(path)) return damaged(path, [`${path} does not exist`], false, started)
   const lockExisted = existsSync(lockFileOf(path))
   try {
-    const outcome = await runVerifier(options.verifierScript ?? VERIFIER_SCRIPT, path, options.timeoutMs ?? 600_000, options.childProcess ?? {})
+    const args = options.trustCleanClose ? [path, TRUST_CLEAN_CLOSE_FLAG] : [path]
+    const outcome = await runVerifier(options.verifierScript ?? VERIFIER_SCRIPT, args, options.timeoutMs ?? 600_000, options.childProcess ?? {})
     if ('unavailable' in outcome) throw new VerifierUnavailable(outcome.unavailable)
     if ('failure' in outcome) return damaged(path, [outcome.failure], outcome.crashed, started)
-    const { problems, tables, pageWalk } = outcome.message
-    return { path, ok: problems.length === 0, problems, crashed: false, tables, pageWalk, durationMs: Date.now() - started }
+    const { problems, tables, pageWalk, depth } = outcome.message
+    return { path, ok: problems.length === 0, problems, crashed: false, tables, pageWalk, depth: depth ?? 'full', durationMs: Date.now() - started }
   } finally {
     if (!lockExisted) rmSync(lockFileOf(path), { force: true })
   }
@@ -73,7 +87,9 @@ export function verifyLive(storage: Storage, options: VerifyOptions = {}): Promi
     try {
       const copy = join(dir, 'snapshot.mdb')
       await storage.copyTo(copy)
-      return { ...(await verify(copy, options)), path: storage.dataFile }
+      const report = await verify(copy, { ...options, trustCleanClose: false })
+      if (report.ok) storage.recordsVerified = true
+      return { ...report, path: storage.dataFile }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -82,10 +98,10 @@ export function verifyLive(storage: Storage, options: VerifyOptions = {}): Promi
 
 type VerifierOutcome = { message: VerifierMessage } | { failure: string; crashed: boolean } | { unavailable: string }
 
-function runVerifier(script: string, path: string, timeoutMs: number, settings: { execArgv?: string[]; env?: NodeJS.ProcessEnv }): Promise<VerifierOutcome> {
+function runVerifier(script: string, args: string[], timeoutMs: number, settings: { execArgv?: string[]; env?: NodeJS.ProcessEnv }): Promise<VerifierOutcome> {
   return new Promise((resolve) => {
     // execArgv carries a TypeScript loader when we run from sources (tests).
-    const child = fork(script, [path], {
+    const child = fork(script, args, {
       execArgv: settings.execArgv ?? process.execArgv,
       env: settings.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -122,5 +138,5 @@ function runVerifier(script: string, path: string, timeoutMs: number, settings: 
 }
 
 function damaged(path: string, problems: string[], crashed: boolean, started: number): VerifyReport {
-  return { path, ok: false, problems, crashed, tables: [], pageWalk: null, durationMs: Date.now() - started }
+  return { path, ok: false, problems, crashed, tables: [], pageWalk: null, depth: 'full', durationMs: Date.now() - started }
 }

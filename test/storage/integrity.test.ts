@@ -165,3 +165,34 @@ t.test('verifyLive checks the running store while writers keep writing', async (
   const counted = report.tables.find((table) => table.table === 'message_history')!.recordCount
   t.ok(counted > 0 && counted <= written, `the snapshot holds a consistent prefix (${counted} of ${written})`)
 })
+
+t.test('a clean close is trusted at start-up: structure only; once the marker is consumed, every record is decoded', async (t) => {
+  const file = await closedStore(t)
+  const trusted = await verify(file, { ...LIGHT_VERIFIER, trustCleanClose: true })
+  t.match(trusted, { ok: true, depth: 'structure' }, 'closed cleanly: page walk only')
+  t.equal(trusted.tables.find((x) => x.table === 'task_queue')?.recordCount, 2000 - 286, 'record counts from the walk')
+  t.match(await verify(file, LIGHT_VERIFIER), { ok: true, depth: 'full' }, 'without trustCleanClose: full decode')
+
+  const dataDir = join(file, '..', '..')
+  const storage = openStorage({ dataDir })
+  t.teardown(() => storage.close())
+  t.equal(storage.openedAfterCleanClose, true)
+  t.equal(storage.recordsVerified, false, 'nothing decoded the records yet')
+  const copy = join(tempDir(t), 'copy.mdb')
+  await storage.copyTo(copy)
+  t.match(await verify(copy, { ...LIGHT_VERIFIER, trustCleanClose: true }), { ok: true, depth: 'full' }, 'the marker is gone once opened: a crash now would get a full check')
+  t.match(await verifyLive(storage, LIGHT_VERIFIER), { ok: true, depth: 'full' })
+  t.equal(storage.recordsVerified, true, 'a passing live check decoded every record')
+})
+
+t.test('recoverStorage after a clean close reports a structural check; after an unclean stop a full one', async (t) => {
+  const file = await closedStore(t)
+  const dataDir = join(file, '..', '..')
+  const clean = await recoverStorage({ dataDir, verify: LIGHT_VERIFIER })
+  t.match(clean.report, { outcome: 'clean', message: /closed cleanly and its structure verified clean/, verification: { depth: 'structure' } })
+  // no close(): the marker was consumed at open and never written again, as after kill -9
+  const unclean = await recoverStorage({ dataDir, verify: LIGHT_VERIFIER })
+  t.match(unclean.report, { outcome: 'clean', message: 'the data file verified clean', verification: { depth: 'full' } })
+  await unclean.storage.close()
+  await clean.storage.close().catch(() => undefined)
+})
