@@ -1,7 +1,9 @@
 // Scale: (1) 10,000 identified agents pinging every 30 s (as the v1.2 sidecar) on one hub
 // process — hub RSS and CPU; (2) restart time of a hub whose data dir holds 1,000,000 tasks
 // (pre-filled directly through storage/ and the task-queue's record functions while the hub is
-// stopped), timed from spawning `agentcom hub` until /health answers 200.
+// stopped), timed from spawning `agentcom hub` until /health answers 200: the first start after
+// the import (every record read), a restart after an orderly stop (clean-close marker and queue
+// checkpoint: the target case) and a restart after kill -9 (full check, full rebuild).
 //
 // Prints JSON lines {"bench":"scale","metric","value","unit",...} and a table.
 // Run: npm run build && node dist/bench/scale.js   (env SCALE_AGENTS default 10000,
@@ -14,7 +16,7 @@ import { join } from 'node:path'
 import { createTask, generateTaskId, withHistory, type Task } from '../actors/task-queue/task'
 import { openStorage } from '../storage'
 import { HubApi } from './sim/hub-api'
-import { processUsage, startHubProcess } from './sim/hub-process'
+import { processUsage, startHubProcess, type HubProcess } from './sim/hub-process'
 import { emit, envInt, printTable, round, sleep } from './sim/report'
 
 const BENCH = 'scale'
@@ -132,6 +134,20 @@ function dirBytes(dir: string): number {
   return total
 }
 
+/** Starts a hub on `dir`, waits for /health 200; reports the time and what the start-up read. */
+async function timedStart(dir: string, tasks: number, metric: string, target: string): Promise<HubProcess> {
+  const spawned = Date.now()
+  const hub = await startHubProcess({ cliPath: CLI, dataDir: dir, startTimeoutMs: 600_000 })
+  const api = new HubApi(hub.port, hub.adminToken)
+  while ((await api.health().catch(() => 0)) !== 200) await sleep(10)
+  const restartMs = Date.now() - spawned
+  const rebuilt = /task queue rebuilt from storage[^\n]*"from":"(\w+)"[^\n]*"ms":(\d+)/.exec(hub.output())
+  const recovery = /"message":"storage: ([^"]*)"/.exec(hub.output())
+  emit({ bench: BENCH, metric, value: restartMs, unit: 'ms', tasks, target, queue_from: rebuilt?.[1] ?? null, queue_rebuild_ms: rebuilt ? Number(rebuilt[2]) : null, storage: recovery?.[1] ?? null })
+  api.close()
+  return hub
+}
+
 async function restartWithTasks(): Promise<void> {
   const tasks = envInt('RESTART_TASKS', 1_000_000)
   const queuedEvery = 100
@@ -143,19 +159,19 @@ async function restartWithTasks(): Promise<void> {
     const fillS = await prefill(dir, tasks, queuedEvery)
     emit({ bench: BENCH, metric: 'prefill', value: round(fillS), unit: 's', tasks, data_mb: round(dirBytes(dir) / 2 ** 20) })
 
-    const spawned = Date.now()
-    const hub = await startHubProcess({ cliPath: CLI, dataDir: dir, startTimeoutMs: 600_000 })
-    const api = new HubApi(hub.port, hub.adminToken)
-    while ((await api.health().catch(() => 0)) !== 200) await sleep(10)
-    const restartMs = Date.now() - spawned
+    // the tasks were written behind the queue's back: this start reads every record
+    const imported = await timedStart(dir, tasks, 'start_after_import', '-')
+    await imported.stop('SIGTERM')
+    // an orderly stop left the queue's checkpoint and the clean-close marker
+    const clean = await timedStart(dir, tasks, 'restart_after_clean_stop', '< 3000')
+    const api = new HubApi(clean.port, clean.adminToken)
     const stats = await api.request('GET', '/api/tasks/stats')
-    const rebuilt = /task queue rebuilt from storage[^\n]*"ms":(\d+)/.exec(hub.output())
-    const recovery = /"message":"storage: ([^"]*)"/.exec(hub.output())
-    emit({ bench: BENCH, metric: 'restart_to_health_200', value: restartMs, unit: 'ms', tasks, target: '< 3000', listening_ms: hub.startMs })
-    emit({ bench: BENCH, metric: 'queue_rebuild', value: rebuilt ? Number(rebuilt[1]) : -1, unit: 'ms', tasks, storage: recovery?.[1] ?? null })
-    emit({ bench: BENCH, metric: 'hub_rss_after_restart', value: round(processUsage(hub.pid).rssBytes / 2 ** 20), unit: 'MiB', tasks, by_status: stats.body?.by_status ?? null })
     api.close()
-    await hub.stop('SIGTERM')
+    emit({ bench: BENCH, metric: 'hub_rss_after_restart', value: round(processUsage(clean.pid).rssBytes / 2 ** 20), unit: 'MiB', tasks, by_status: stats.body?.by_status ?? null })
+    await clean.stop('SIGKILL')
+    // after kill -9: no marker, no checkpoint — the full check and the full rebuild
+    const killed = await timedStart(dir, tasks, 'restart_after_kill', '-')
+    await killed.stop('SIGTERM')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -88,7 +88,7 @@ export class Table<K extends TableKey = TableKey, V = unknown> {
     const paused = this.gate.writesResumed
     if (paused !== null && this.gate.transactionDepth === 0) return paused.then(() => this.put(key, value))
     if (this.gate.transactionDepth > 0) {
-      ignoreRejection(this.db.put(key, value))
+      this.db.put(key, value)
       return JOINED_WRITE
     }
     try {
@@ -104,7 +104,7 @@ export class Table<K extends TableKey = TableKey, V = unknown> {
     const paused = this.gate.writesResumed
     if (paused !== null && this.gate.transactionDepth === 0) return paused.then(() => this.remove(key))
     if (this.gate.transactionDepth > 0) {
-      ignoreRejection(this.db.remove(key))
+      this.db.remove(key)
       return JOINED_WRITE
     }
     try {
@@ -171,13 +171,4 @@ export interface LmdbStats extends LmdbTreeStats {
   lastPageNumber: number
   lastTxnId: number
   numReaders: number
-}
-
-/**
- * Inside a transaction lmdb-js still hands back a promise per write; a failed commit rejects it
- * as well as the transaction's own. The transaction's caller owns the failure, so the per-write
- * one must not surface as an unhandled rejection (it took a test process down).
- */
-function ignoreRejection(result: unknown): void {
-  if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') (result as PromiseLike<unknown>).then(undefined, () => undefined)
 }
