@@ -1,10 +1,10 @@
-// The queue's in-memory views written down when the actor stops cleanly, so the next start reads
-// the live tasks (queued + assigned) instead of decoding every record ever stored — with a
+// The queue's in-memory views written down when the hub shuts down in order, so the next start
+// reads the live tasks (queued + assigned) instead of decoding every record ever stored — with a
 // million completed tasks, that decode was most of a hub restart.
 //
 // Why it cannot go stale: the task queue is the only writer of both task tables; it writes the
 // checkpoint in terminate, after its last write committed, and every start deletes it before the
-// queue writes anything. So a checkpoint that exists describes the tables exactly. A crash
+// queue writes anything (restoring a task table or migrating the file clears it too). So a checkpoint that exists describes the tables exactly. A crash
 // (no terminate) leaves none, and the start rebuilds from every record. The cheap cross-checks
 // below (record counts, each live task's status) still turn any surprise into a full rebuild.
 import { QueueState } from './queue-state'

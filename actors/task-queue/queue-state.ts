@@ -22,7 +22,6 @@ export class QueueState {
   private readonly assigned = new Map<string, AssignedEntry>()
   private readonly byAgent = new Map<string, Set<string>>()
 
-  /** One pass over both tables: O(n log q) for n records, q of them queued. */
   constructor(stats = new TaskStats()) {
     this.stats = stats
   }
@@ -37,6 +36,7 @@ export class QueueState {
     return state
   }
 
+  /** One pass over both tables: O(n log q) for n records, q of them queued. */
   static rebuild(active: Iterable<Task>, dead: Iterable<Task>): QueueState {
     const state = new QueueState()
     for (const task of active) state.apply(undefined, task)
