@@ -104,13 +104,14 @@ export async function createToken(hub: TestHub, agentId: string): Promise<string
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
-export class AgentClient {
+/** A WebSocket whose frames queue until read, with its close recorded; the test clients build on it. */
+export class FrameQueue {
   readonly frames: Frame[] = []
   readonly closed: Promise<{ code: number; reason: string }>
   private waiters: Array<() => void> = []
   private closeInfo: { code: number; reason: string } | null = null
 
-  private constructor(readonly ws: WebSocket) {
+  protected constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.frames.push(JSON.parse(String(data)) as Frame)
       this.wake()
@@ -123,17 +124,6 @@ export class AgentClient {
       })
     })
     ws.on('error', () => undefined)
-  }
-
-  static async connect(t: Teardownable, port: number, path = '/ws'): Promise<AgentClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`)
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve())
-      ws.once('error', reject)
-    })
-    const client = new AgentClient(ws)
-    t.teardown(() => client.terminate())
-    return client
   }
 
   get isClosed(): boolean {
@@ -167,12 +157,6 @@ export class AgentClient {
     return this.next((f) => f.type === type, timeoutMs)
   }
 
-  /** Sends and returns the next frame (any type). */
-  async request(frame: unknown, timeoutMs?: number): Promise<Frame> {
-    this.send(frame)
-    return this.next(undefined, timeoutMs)
-  }
-
   async waitClosed(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
     return Promise.race([
       this.closed,
@@ -192,6 +176,26 @@ export class AgentClient {
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w()
+  }
+}
+
+/** An agent's socket on /ws, as a sidecar's connection behaves. */
+export class AgentClient extends FrameQueue {
+  static async connect(t: Teardownable, port: number, path = '/ws'): Promise<AgentClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`)
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+    const client = new AgentClient(ws)
+    t.teardown(() => client.terminate())
+    return client
+  }
+
+  /** Sends and returns the next frame (any type). */
+  async request(frame: unknown, timeoutMs?: number): Promise<Frame> {
+    this.send(frame)
+    return this.next(undefined, timeoutMs)
   }
 }
 
