@@ -1,7 +1,8 @@
 import t from 'tap'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { corrupt } from '../maintenance/fixtures'
 import { asideDirOf, backup, defaultBackupDir, listBackups, recoverStorage, restoreEnvironment, storageHealth, verify, type Storage } from '../../storage'
 
 // The verifier child with only the TypeScript loader (tap's coverage hooks double its start-up).
@@ -15,19 +16,6 @@ function tempDir(t: tap.Test): string {
   return dir
 }
 
-/** Overwrites the middle half of a file with noise: certainly hits live pages. */
-function corrupt(file: string): void {
-  const size = statSync(file).size
-  const noise = Buffer.alloc(Math.floor(size / 2))
-  let state = 99
-  for (let i = 0; i < noise.length; i++) noise[i] = (state = (state * 1103515245 + 12345) % 2147483648) >> 16
-  const fd = openSync(file, 'r+')
-  try {
-    writeSync(fd, noise, 0, noise.length, Math.floor(size / 4))
-  } finally {
-    closeSync(fd)
-  }
-}
 
 async function writeTasks(storage: Storage, prefix: string, count: number): Promise<void> {
   const queue = storage.table<string, { body: string }>('task_queue')
