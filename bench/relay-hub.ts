@@ -10,11 +10,11 @@
 // The bench agents are whitelisted from rate limiting (the light tier would cap pings at 120/min).
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
+import { httpLoad } from './sim/http-load'
 import { silentLogger } from '../actors/runtime'
 import { ACTOR } from '../actors/names'
 import { generateToken, hashToken, tokenPrefix, type TokenRecord } from '../actors/auth'
@@ -188,30 +188,6 @@ async function pingLoad(sockets: WebSocket[], seconds: number, expect: string): 
         }),
     ),
   )
-  return samples
-}
-
-async function httpLoad(port: number, concurrency: number, seconds: number): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
-  const samples: number[] = []
-  const deadline = performance.now() + seconds * 1000
-  const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const started = performance.now()
-      get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
-        res.resume()
-        res.on('end', () => {
-          samples.push(performance.now() - started)
-          resolve()
-        })
-      }).on('error', reject)
-    })
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) await one()
-    }),
-  )
-  agent.destroy()
   return samples
 }
 

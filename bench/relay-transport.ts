@@ -5,9 +5,9 @@
 //
 // Run: npm run build && node dist/bench/relay-transport.js [seconds-per-case, default 3]
 import { fork, type ChildProcess } from 'node:child_process'
-import { Agent, get } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
+import { httpLoad } from './sim/http-load'
 import { HubRouter } from '../relay/hub/routing'
 import { availableTransportKinds, createTransport, json, type TransportKind, type WsEndpoint } from '../relay/hub/transport'
 
@@ -109,27 +109,6 @@ async function echoLoad(port: number, clients: number, seconds: number): Promise
 }
 
 /** `concurrency` loops of keep-alive GET /health; returns every request time in ms. */
-async function httpLoad(port: number, concurrency: number, seconds: number): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
-  const samples: number[] = []
-  const deadline = performance.now() + seconds * 1000
-  const one = (): Promise<void> => new Promise((resolve, reject) => {
-    const started = performance.now()
-    get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
-      res.resume()
-      res.on('end', () => {
-        samples.push(performance.now() - started)
-        resolve()
-      })
-    }).on('error', reject)
-  })
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) await one()
-  }))
-  agent.destroy()
-  return samples
-}
-
 function report(kind: TransportKind, name: string, load: Record<string, number>, samples: number[], seconds: number, rss: number): void {
   const sorted = [...samples].sort((a, b) => a - b)
   console.log(JSON.stringify({
