@@ -7,7 +7,7 @@ export type DashboardEventItem =
   | { type: 'agent_joined'; agent_id: string; name: string; capabilities: Array<{ name: string }> }
   | { type: 'agent_left'; agent_id: string }
   | { type: 'status_changed'; agent_id: string; status: string }
-  | { type: 'backup_complete' | 'compaction_complete' | 'compaction_failed' | 'recovery_complete' | 'recovery_failed'; [field: string]: unknown }
+  | { type: 'backup_complete' | 'backup_failed' | 'compaction_complete' | 'compaction_failed' | 'recovery_complete' | 'recovery_failed'; [field: string]: unknown }
   | { type: 'metrics_snapshot'; data: unknown }
   | { type: 'alert_fired'; data: Record<string, unknown> }
   | { type: 'alert_cleared' | 'alert_acknowledged'; rule_id: string }
@@ -17,7 +17,8 @@ export type DashboardEventItem =
 /** Topics whose events reach dashboards (the others only feed DashboardState). */
 export const FEED_TOPICS = [TOPIC.tasks, TOPIC.presence, TOPIC.backups, TOPIC.metrics, TOPIC.alerts, TOPIC.llmRegistry, TOPIC.repoRegistry] as const
 
-const STORAGE_EVENTS = new Set(['backup_complete', 'compaction_complete', 'compaction_failed', 'recovery_complete', 'recovery_failed'])
+// backup_failed is ours: the original published no event when a backup failed
+const STORAGE_EVENTS = new Set(['backup_complete', 'backup_failed', 'compaction_complete', 'compaction_failed', 'recovery_complete', 'recovery_failed'])
 
 type Json = Record<string, unknown>
 

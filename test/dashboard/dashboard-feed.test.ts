@@ -77,6 +77,11 @@ t.test('bus shapes → event items', async (t) => {
   t.same(dashboardEventItem(TOPIC.alerts, { type: 'alert_fired', alert: { rule_id: 'r', severity: 'critical' } }, T0), { type: 'alert_fired', data: { rule_id: 'r', severity: 'critical' } })
   t.same(dashboardEventItem(TOPIC.alerts, { type: 'alert_acknowledged', rule_id: 'r' }, T0), { type: 'alert_acknowledged', rule_id: 'r' })
   t.same(dashboardEventItem(TOPIC.backups, { type: 'backup_complete', timestamp: 5, tables_backed_up: ['task_queue'] }, T0), { type: 'backup_complete', timestamp: 5, tables_backed_up: ['task_queue'] })
+  t.same(
+    dashboardEventItem(TOPIC.backups, { type: 'backup_failed', timestamp: 6, reason: 'ENOSPC', backup_dir: '/b', trigger: 'scheduled' }, T0),
+    { type: 'backup_failed', timestamp: 6, reason: 'ENOSPC', backup_dir: '/b', trigger: 'scheduled' },
+    'a failed backup reaches dashboards',
+  )
   t.same(dashboardEventItem(TOPIC.metrics, { type: 'metrics_snapshot', data: { queue_depth: {} } }, T0), { type: 'metrics_snapshot', data: { queue_depth: {} } })
   t.same(dashboardEventItem(TOPIC.llmRegistry, { type: 'endpoint_registered' }, T0), { type: 'llm_registry_update', detail: 'endpoint_changed' })
   t.same(dashboardEventItem(TOPIC.repoRegistry, { type: 'repo_added' }, T0), { type: 'repo_registry_update', detail: 'changed' })

@@ -220,6 +220,16 @@ t.test('Acknowledge sends acknowledge_alert and marks the alert', { skip: SKIP }
   t.same(consoleErrors, [], 'no errors in the page console')
 })
 
+t.test('a failed backup shows as an error in the storage activity', { skip: SKIP }, async (t) => {
+  const fake = await startFake(t)
+  seedFleet(fake)
+  const { page, consoleErrors } = await openPage(t, fake)
+  await logInAndWait(page, fake.tokens.admin)
+  fake.emit({ type: 'backup_failed', timestamp: Date.now(), reason: 'ENOSPC: no space left on device', backup_dir: '/data/backups', trigger: 'scheduled' })
+  await waitForText(page, 'storage-activity', /Backup FAILED \(scheduled\): ENOSPC: no space left on device/)
+  t.same(consoleErrors, [], 'no errors in the page console')
+})
+
 t.test('metrics_snapshot events grow the uPlot charts', { skip: SKIP }, async (t) => {
   const fake = await startFake(t)
   seedFleet(fake)

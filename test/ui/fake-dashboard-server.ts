@@ -125,6 +125,7 @@ export type DashboardEvent =
   | { type: 'agent_left'; agent_id: string }
   | { type: 'status_changed'; agent_id: string; status: string }
   | { type: 'backup_complete'; timestamp: number; tables_backed_up: string[] }
+  | { type: 'backup_failed'; timestamp: number; reason: string; backup_dir: string; trigger: string }
   | { type: 'metrics_snapshot'; data: MetricsSnapshot }
   | { type: 'alert_fired'; data: Alert }
   | { type: 'alert_cleared'; rule_id: string }

@@ -148,6 +148,8 @@ function applyEvent(state, event, now) {
       }
     case 'backup_complete':
       return storageEvent(state, now, event.timestamp, 'ok', `Backup complete: ${(event.tables_backed_up || []).length} tables`)
+    case 'backup_failed':
+      return storageEvent(state, now, event.timestamp, 'error', `Backup FAILED (${event.trigger || 'scheduled'}): ${event.reason}`)
     case 'compaction_complete':
       return storageEvent(state, now, event.timestamp, 'ok', `Compaction complete: ${(event.results || []).map((r) => `${r.table} ${r.status}`).join(', ') || 'nothing to do'}`)
     case 'compaction_failed':
