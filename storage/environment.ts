@@ -439,10 +439,7 @@ function runMigrations(opened: OpenedFile, migrations: readonly Migration<Migrat
       migration.migrate(context)
       meta.put(SCHEMA_VERSION_KEY, migration.version)
       // a migration may rewrite any record: views of other tables are rebuilt by their owners
-      for (const derived of Object.keys(DERIVED_TABLES) as TableName[]) {
-        const view = opened.databases.get(derived)!
-        for (const key of Array.from(view.getKeys())) void view.remove(key)
-      }
+      for (const derived of Object.keys(DERIVED_TABLES) as TableName[]) void context.table(derived).removeAll()
     })
   }
 }

@@ -94,10 +94,9 @@ function tableIn(source: RootDatabase, table: TableName): Database<Buffer, Table
 /** Clears the live table and copies every record across, values byte for byte, in one transaction. */
 function copyTable(storage: Storage, table: TableName, source: Database<Buffer, TableKey> | null): Promise<number> {
   const live = storage.lmdbRoot().openDB<Buffer, TableKey>({ name: table, encoding: 'binary' })
-  const derived = derivedFrom(table).map((name) => storage.lmdbRoot().openDB<Buffer, TableKey>({ name, encoding: 'binary' }))
   return storage.transaction(() => {
     for (const key of Array.from(live.getKeys())) live.remove(key)
-    for (const view of derived) for (const key of Array.from(view.getKeys())) view.remove(key)
+    for (const derived of derivedFrom(table)) void storage.table(derived).removeAll()
     let copied = 0
     if (source !== null) {
       for (const { key, value } of source.getRange()) {

@@ -9,11 +9,14 @@ import { walkLmdbFile, type PageWalkReport } from './page-walker'
 
 export const TRUST_CLEAN_CLOSE_FLAG = '--trust-clean-close'
 
+/** `full`: every record decoded too; `structure`: the page walk only (a trusted clean close). */
+export type VerifyDepth = 'full' | 'structure'
+
 export interface VerifierMessage {
   problems: string[]
   pageWalk: PageWalkReport | null
   tables: { table: string; recordCount: number }[]
-  depth: 'full' | 'structure'
+  depth: VerifyDepth
 }
 
 /** Whether the file carries the marker its last process wrote when it closed the environment. */

@@ -6,7 +6,7 @@ import { extname, join } from 'node:path'
 import { lockFileOf } from '../data-files'
 import type { Storage } from '../environment'
 import type { PageWalkReport } from './page-walker'
-import { TRUST_CLEAN_CLOSE_FLAG, type VerifierMessage } from './verifier-process'
+import { TRUST_CLEAN_CLOSE_FLAG, type VerifierMessage, type VerifyDepth } from './verifier-process'
 
 export interface VerifyReport {
   path: string
@@ -26,7 +26,7 @@ export interface VerifyReport {
   durationMs: number
 }
 
-export type VerifyDepth = 'full' | 'structure'
+export type { VerifyDepth }
 
 export interface VerifyOptions {
   /** Give up (and call the file damaged) after this long. Default 10 minutes. */

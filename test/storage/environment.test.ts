@@ -192,6 +192,7 @@ t.test('schema version: base version on a fresh environment, migrations at open,
   const first = openStorage({ dataDir })
   t.equal(first.schemaVersion(), 1)
   await first.table<string, { v: number; label?: string }>('agentcom_config').put('a', { v: 1 })
+  await first.table('task_queue_checkpoint').put('checkpoint', { version: 1 })
   await first.close()
 
   const ran: number[] = []
@@ -211,6 +212,7 @@ t.test('schema version: base version on a fresh environment, migrations at open,
   t.same(ran, [2, 3])
   t.equal(second.schemaVersion(), 3)
   t.same(second.table('agentcom_config').get('a'), { v: 1, label: 'v1' })
+  t.equal(second.table('task_queue_checkpoint').count(), 0, 'a migration clears derived tables')
   await second.close()
 
   const third = openStorage({ dataDir, migrations })

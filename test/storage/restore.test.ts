@@ -65,8 +65,10 @@ function tests(t: typeof Tap): void {
     await mailbox.put('m2', 'after backup')
     await storage.settled()
 
+    await storage.table('task_queue_checkpoint').put('checkpoint', { version: 1 })
     const result = await restoreTable(storage, 'task_queue', dir, LIGHT_VERIFIER)
     t.equal(result.status, 'restored', JSON.stringify(result))
+    t.equal(storage.table('task_queue_checkpoint').count(), 0, "a restored task table clears the queue's checkpoint (a view of the old table)")
     t.match(result, { table: 'task_queue', backupUsed: older.name, recordCount: 300 })
     t.equal(JSON.stringify(Array.from(queue.entries())), expected, 'byte-for-byte the backed-up table')
     t.same(Array.from(mailbox.keys()), ['m1', 'm2'], 'other tables untouched')
