@@ -22,3 +22,11 @@ export class StorageError extends Error {
 export function unknownTable(name: string): StorageError {
   return new StorageError('unknown_table', `unknown table ${JSON.stringify(name)}`)
 }
+
+/** What the maintenance actors answer for a `:table` that is not one of the ten managed tables. */
+export class UnknownTableError extends Error {
+  override readonly name = 'UnknownTableError'
+  constructor(readonly table: string) {
+    super(`unknown_table: ${table}`)
+  }
+}

@@ -9,7 +9,7 @@ export { MANAGED_TABLES, AUXILIARY_TABLES, META_TABLE, ALL_TABLES, TABLE_WRITERS
 export type { ManagedTableName, TableName } from './table-names'
 export { BASE_SCHEMA_VERSION } from './schema-migrations'
 export type { Migration } from './schema-migrations'
-export { StorageError } from './errors'
+export { StorageError, UnknownTableError } from './errors'
 export type { StorageErrorCode } from './errors'
 export { lmdbDirOf, defaultBackupDir, asideDirOf } from './data-files'
 export { backup, listBackups, lastBackupTime, backupName, backupTime, applyRetention, BACKUPS_KEPT } from './backup'

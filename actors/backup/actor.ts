@@ -20,6 +20,7 @@ import {
   restoreEnvironment,
   restoreResponse,
   restoreTable,
+  UnknownTableError,
   verifyLive,
   type BackupEntry,
   type BackupResponse,
@@ -91,13 +92,6 @@ export interface IntegrityReport {
   backup_used: string | null
   damaged_file_kept_at: string | null
   data_lost: boolean
-}
-
-export class UnknownTableError extends Error {
-  override readonly name = 'UnknownTableError'
-  constructor(readonly table: string) {
-    super(`unknown_table: ${table}`)
-  }
 }
 
 export class BackupActor extends Actor<BackupCall, BackupCast, BackupInfo, BackupActorArgs> {

@@ -13,6 +13,7 @@ import {
   COMPACTION_HISTORY_LIMIT,
   COMPACTION_THRESHOLD,
   isManagedTable,
+  UnknownTableError,
   type CompactOptions,
   type CompactResponse,
   type CompactTableResult,
@@ -35,7 +36,7 @@ export interface CompactionActorArgs {
 }
 
 export type CompactionCall =
-  /** all tables → CompactResponse; one table → CompactTableResult; unknown table → replyError(UnknownCompactionTable) */
+  /** all tables → CompactResponse; one table → CompactTableResult; unknown table → replyError(UnknownTableError) */
   | { type: 'compact'; table?: string; force?: boolean }
   /** → CompactionStatus */
   | { type: 'status' }
@@ -54,13 +55,6 @@ export interface CompactionStatus {
   next_compaction_at: number
   last_compaction_at: number | null
   compaction_history: CompactionHistoryItem[]
-}
-
-export class UnknownCompactionTable extends Error {
-  override readonly name = 'UnknownCompactionTable'
-  constructor(readonly table: string) {
-    super(`unknown_table: ${table}`)
-  }
 }
 
 export class CompactionActor extends Actor<CompactionCall, never, CompactionInfo, CompactionActorArgs> {
@@ -86,7 +80,7 @@ export class CompactionActor extends Actor<CompactionCall, never, CompactionInfo
     switch (msg.type) {
       case 'compact': {
         if (msg.table === undefined) return this.compactAll('manual', msg.force === true)
-        if (!isManagedTable(msg.table)) return replyError(new UnknownCompactionTable(msg.table))
+        if (!isManagedTable(msg.table)) return replyError(new UnknownTableError(msg.table))
         const result = await this.run(msg.force === true)
         const entry = compactTableResponse(msg.table, result)
         this.record('manual', [entry])

@@ -1,11 +1,11 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { existsSync, readdirSync } from 'node:fs'
-import { BackupActor, UnknownTableError, type BackupStatus, type IntegrityReport } from '../../actors/backup/actor'
+import { BackupActor, type BackupStatus, type IntegrityReport } from '../../actors/backup/actor'
 import type { BackupCall } from '../../actors/backup/actor'
 import { ACTOR, TOPIC } from '../../actors/names'
 import { createTestSystem } from '../../actors/runtime'
-import { asideDirOf, defaultBackupDir, listBackups, type BackupResponse, type RestoreResponse, type Storage } from '../../storage'
+import { asideDirOf, defaultBackupDir, listBackups, UnknownTableError, type BackupResponse, type RestoreResponse, type Storage } from '../../storage'
 import { corrupt, LIGHT_VERIFIER, taskIds, tempStorage, writeTasks } from './fixtures'
 
 const DAY = 24 * 60 * 60 * 1000

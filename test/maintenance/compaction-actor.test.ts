@@ -1,9 +1,9 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { CompactionActor, UnknownCompactionTable, type CompactionActorArgs, type CompactionCall, type CompactionStatus } from '../../actors/compaction/actor'
+import { CompactionActor, type CompactionActorArgs, type CompactionCall, type CompactionStatus } from '../../actors/compaction/actor'
 import { ACTOR, TOPIC } from '../../actors/names'
 import { createTestSystem } from '../../actors/runtime'
-import { writeCompactedCopy, type CompactResponse, type CompactTableResult, type Storage } from '../../storage'
+import { UnknownTableError, writeCompactedCopy, type CompactResponse, type CompactTableResult, type Storage } from '../../storage'
 import { taskIds, tempStorage, writeTasks } from './fixtures'
 
 const SIX_HOURS = 6 * 60 * 60 * 1000
@@ -106,7 +106,7 @@ t.test('on demand: all tables, one table, force, unknown table', async (t) => {
   const forced = await call<CompactTableResult>({ type: 'compact', table: 'task_queue', force: true })
   t.match(forced, { table: 'task_queue', status: 'compacted' })
   t.equal(taskIds(storage).length, 10)
-  await t.rejects(call({ type: 'compact', table: 'no_such_table' }), UnknownCompactionTable)
+  await t.rejects(call({ type: 'compact', table: 'no_such_table' }), UnknownTableError)
   t.equal((await call<CompactionStatus>({ type: 'status' })).compaction_history.length, 3)
 })
 
