@@ -62,6 +62,11 @@ export function schemasDiscovery(): SchemasDiscovery {
   return { schemas: { websocket, http, version: '1.0' }, version: '1.0' }
 }
 
+/** The OpenAPI component name of an HTTP body schema (routes reference it by this name). */
+export function httpBodyComponent(key: HttpBodyKey): string {
+  return `Http${pascal(key)}`
+}
+
 function pascal(name: string): string {
   return name
     .split(/[_-]/)
@@ -82,7 +87,7 @@ function plain(schema: TSchema): Record<string, unknown> {
 export function openApiComponents(): { schemas: Record<string, Record<string, unknown>> } {
   const schemas: Record<string, Record<string, unknown>> = {}
   for (const type of WS_TYPES) schemas[`Ws${pascal(type)}`] = plain(WS_INBOUND[type].schema)
-  for (const key of HTTP_BODY_KEYS) schemas[`Http${pascal(key)}`] = { ...plain(HTTP_BODIES[key].schema), description: HTTP_BODIES[key].description }
+  for (const key of HTTP_BODY_KEYS) schemas[httpBodyComponent(key)] = { ...plain(HTTP_BODIES[key].schema), description: HTTP_BODIES[key].description }
   for (const type of Object.keys(HUB_FRAMES).sort() as (keyof typeof HUB_FRAMES)[]) schemas[`Hub${pascal(type)}`] = plain(HUB_FRAMES[type])
   schemas.HubValidationFailed = plain(ValidationFailedFrameSchema)
   schemas.AgentInfo = plain(AgentInfoSchema)

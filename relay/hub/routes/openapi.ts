@@ -4,7 +4,7 @@
 // its handler on a private router whose hub answers nothing (see probeRouteAuth) — so a route
 // that changes its guard changes the document. The document route itself is public.
 import { ACTOR } from '../../../actors/names'
-import { HTTP_BODIES, HTTP_BODY_KEYS, openApiComponents, type HttpBodyKey } from '../../protocol'
+import { HTTP_BODIES, HTTP_BODY_KEYS, httpBodyComponent, openApiComponents, type HttpBodyKey } from '../../protocol'
 import type { RouteModule } from '../http/route-module'
 import type { HubContext, HubOptions } from '../hub-context'
 import { HubRouter, type HttpMethod } from '../routing'
@@ -160,14 +160,6 @@ export function openApiPath(pattern: string): { path: string; params: string[] }
   return { path, params }
 }
 
-function pascal(name: string): string {
-  return name
-    .split(/[_-]/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('')
-}
-
 /** The HTTP body schema key whose `route` is `method path`, if any. */
 export function bodyKeyFor(method: string, path: string): HttpBodyKey | undefined {
   return HTTP_BODY_KEYS.find((key) => HTTP_BODIES[key].route === routeKey(method, path))
@@ -214,7 +206,7 @@ function operationFor(route: RouteDescription): OpenApiOperation {
   if (bodyKey !== undefined) {
     operation.requestBody = {
       required: true,
-      content: { 'application/json': { schema: { $ref: `#/components/schemas/Http${pascal(bodyKey)}` } } },
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${httpBodyComponent(bodyKey)}` } } },
     }
   }
   return operation
