@@ -1,6 +1,7 @@
 // Runs `agentcom` as a real child process: the CLI transpiled once (cli-build.ts), plain node.
 // (Fixture, no tests of its own.)
 import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import type { Test } from 'tap'
 import { BUILT_CLI_ENV, builtCli } from './cli-build'
@@ -40,5 +41,16 @@ export function runCli(t: Test, args: string[], opts: { env?: NodeJS.ProcessEnv;
       resolvePromise({ code, stdout, stderr })
     })
     child.stdin.end(opts.input ?? '')
+  })
+}
+
+/** A port nothing listens on: bound, then released. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
   })
 }

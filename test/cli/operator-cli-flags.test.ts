@@ -3,12 +3,11 @@
 // processes; the rest go through the same commander program in-process (each child costs a
 // node start on a shared 2-core machine).
 import t from 'tap'
-import { createServer, type AddressInfo } from 'node:net'
 import { CommanderError, type Command } from 'commander'
 import { buildProgram } from '../../cli/agentcom'
 import { checkAddAgentFlags, type AddAgentOptions } from '../../cli/commands/add-agent'
 import { checkSubmitFlags, type SubmitOptions } from '../../cli/commands/submit'
-import { runCli } from './cli-process'
+import { closedPort, runCli } from './cli-process'
 import { tempDir } from './onboarding-fixture'
 
 // real child processes on a shared 2-core machine: the 120 s default budget is too tight under load
@@ -130,12 +129,3 @@ t.test('unreachable hub: one line, exit 1', async (t) => {
   t.notMatch(add.stdout, /--resume/, 'nothing recorded yet: no resume hint')
 })
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}

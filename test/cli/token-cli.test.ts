@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { ActorSystem, silentLogger } from '../../actors/runtime'
 import { AuthActor } from '../../actors/auth'
@@ -11,7 +10,7 @@ import { startHub } from '../../relay/hub/start-hub'
 import { ConsoleClient } from '../../cli/console/console-client'
 import { formatListing } from '../../cli/commands/token'
 import { startLiveHub } from '../console/console-fixture'
-import { runCli } from './cli-process'
+import { closedPort, runCli } from './cli-process'
 
 const HEX64 = /^[0-9a-f]{64}\n$/
 
@@ -113,16 +112,6 @@ t.test('--hub URL: through the HTTP API of a real hub', async (t) => {
   t.match(unreachable.stderr, new RegExp(`^agentcom: cannot reach the hub at http://127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*\n$`))
 })
 
-/** A port nothing listens on: bound, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 t.test('formatListing', async (t) => {
   t.equal(formatListing([]), '(no tokens)')
